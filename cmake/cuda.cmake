@@ -11,3 +11,18 @@ if(OMNILUA_CUDA_INCLUDE)
 else()
   message(STATUS "omnilua: CUDA not found, omni.gpu reports no usable GPU")
 endif()
+
+# Fake CUDA runtimes for omni.gpu's tests (tests/gpu/fake_cudart.c), built in
+# every configuration next to the omnilua binary as
+# libomni_fake_cudart_<variant>.so. They let the tests exercise both the
+# no-GPU paths and the happy paths on machines without a GPU.
+set(OMNILUA_FAKE_CUDART_VARIANTS nodevice zero onegpu nomalloc)
+set(mode 1)
+foreach(variant ${OMNILUA_FAKE_CUDART_VARIANTS})
+  add_library(omni_fake_cudart_${variant} SHARED ${CMAKE_SOURCE_DIR}/tests/gpu/fake_cudart.c)
+  target_compile_definitions(omni_fake_cudart_${variant} PRIVATE FAKE_MODE=${mode})
+  target_link_libraries(omni_fake_cudart_${variant} PRIVATE Threads::Threads)
+  set_target_properties(omni_fake_cudart_${variant} PROPERTIES
+    LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+  math(EXPR mode "${mode} + 1")
+endforeach()
