@@ -1,0 +1,5 @@
+return omni.level {
+  name = "Lcycle1",
+  includes = { "Lcycle2" },
+  steps = { { tests = "x" } },
+}

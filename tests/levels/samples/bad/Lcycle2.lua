@@ -1,0 +1,5 @@
+return omni.level {
+  name = "Lcycle2",
+  includes = { "Lcycle1" },
+  steps = { { tests = "x" } },
+}

@@ -1,0 +1,7 @@
+return omni.level {
+  name = "Lself",
+  includes = {
+    "Lself",
+  },
+  steps = { { tests = "x" } },
+}
