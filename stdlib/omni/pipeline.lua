@@ -401,22 +401,24 @@ function M.run(root, opts)
           if step.cwd and jpath:sub(1, 1) ~= "/" then jpath = step.cwd .. "/" .. jpath end
           local jr, err = junit_read.read(jpath)
           if jr then
-            for _, x in ipairs(jr) do recs[#recs + 1] = x end
-            if code ~= 0 and not timed_out then
-              local bad = false
-              for _, x in ipairs(jr) do if x.outcome == "failed" or x.outcome == "error" then bad = true end end
-              if not bad then
-                recs[#recs + 1] = step_record(lv, step, { cause = "exit",
-                  message = string.format("command exited with code %d", code) })
-              end
+            local bad = false
+            for _, x in ipairs(jr) do
+              recs[#recs + 1] = x
+              if x.outcome == "failed" or x.outcome == "error" then bad = true end
+            end
+            if bad then
+              code = 1
+            elseif code ~= 0 and not timed_out then
+              recs[#recs + 1] = step_record(lv, step, { cause = "exit",
+                message = string.format("command exited with code %d", code) })
               code = 1
             elseif #jr == 0 then
               code = 5
             end
           else
+            -- an absent or malformed JUnit file is the step's error
             recs[#recs + 1] = step_record(lv, step, { message = err })
-            code = timed_out and 1 or (code == 0 and 1 or code == 1 and 1 or code)
-            if code > 5 or code == 5 then code = 1 end
+            code = 1
           end
         else
           recs[#recs + 1] = step_record(lv, step, { outcome = code == 0 and "passed" or "failed",
