@@ -1,0 +1,87 @@
+-- omnilua lint: each rule on sample files (stored as *.lua.sample so the
+-- runner never collects them; copied to a temporary tests/ tree here).
+local omni = require "omni"
+local assert = require "omni.assert"
+local lint = require "omni.lint"
+
+local function tree()
+  local d = os.tmpname()
+  os.remove(d)
+  local dst = d .. "/tests"
+  os.execute("mkdir -p " .. dst .. " && cp -r tests/lint/samples/tree/. " .. dst)
+  local p = io.popen("find " .. dst .. " -name '*.sample'")
+  for f in p:lines() do os.rename(f, (f:gsub("%.sample$", ""))) end
+  p:close()
+  return dst
+end
+
+local root = tree()
+
+local function problems(rel)
+  local out = {}
+  for _, p in ipairs(lint.check_file(root .. "/" .. rel)) do out[#out + 1] = p.line .. " " .. p.code end
+  return out, lint.check_file(root .. "/" .. rel)
+end
+
+omni.test("clean_e2e_test_passes_and_bodies_never_run", { marks = { "core_model", "cpu" } }, function()
+  local _, ps = problems("e2e/online_serving/test_dummy.lua")
+  for _, p in ipairs(ps) do assert.truthy(p.line ~= 7, "the good test at line 7 has no problem: " .. p.message) end
+end)
+
+omni.test("naming_and_doc_fields", { marks = { "core_model", "cpu" } }, function()
+  local got, ps = problems("e2e/online_serving/test_dummy.lua")
+  assert.contains(got, "18 OL001")
+  assert.contains(got, "18 OL002")
+  local doc
+  for _, p in ipairs(ps) do if p.code == "OL002" then doc = p.message end end
+  assert.contains(doc, "doc misses Input Setting, Datasets")
+end)
+
+omni.test("unregistered_and_misplaced_marks", { marks = { "core_model", "cpu" } }, function()
+  local got = problems("e2e/online_serving/test_dummy.lua")
+  assert.contains(got, "26 OL003")
+  assert.contains(got, "26 OL004")
+  local l1 = problems("entrypoints/test_stage_utils.lua")
+  assert.same(l1, { "3 OL004", "4 OL004" })
+end)
+
+omni.test("expansion_without_advanced_model", { marks = { "core_model", "cpu" } }, function()
+  local got = problems("e2e/online_serving/test_dummy_expansion.lua")
+  assert.same(got, { "7 OL005" }, "the grouped test inherits advanced_model from its group")
+end)
+
+omni.test("file_outside_its_level_folder", { marks = { "core_model", "cpu" } }, function()
+  assert.same(problems("entrypoints/test_other_expansion.lua"), { "1 OL006" })
+  assert.same(problems("e2e/misc/test_stray.lua"), { "1 OL006" })
+end)
+
+omni.test("unloadable_file", { marks = { "core_model", "cpu" } }, function()
+  local got, ps = problems("entrypoints/test_broken.lua")
+  assert.same(got, { "4 OL007" })
+  assert.contains(ps[1].message, "')' expected")
+end)
+
+omni.test("level_of_paths", { marks = { "core_model", "cpu" } }, function()
+  assert.equal(lint.level_of("tests/entrypoints/test_a.lua"), "L1")
+  assert.equal(lint.level_of("tests/e2e/online_serving/test_qwen.lua"), "L2")
+  assert.equal(lint.level_of("tests/e2e/offline_inference/test_qwen_expansion.lua"), "L3")
+  assert.equal(lint.level_of("tests/example/online_serving/test_qwen.lua"), "L4doc")
+  assert.equal(lint.level_of("tests/e2e/reliability/test_qwen.lua"), "L5")
+  assert.is_nil(lint.level_of("src/test_a.lua"))
+end)
+
+omni.test("cli_exit_codes", { marks = { "core_model", "cpu" } }, function()
+  local host = require "omni.core.host"
+  local function run(args)
+    local ok, how, code = os.execute(host.exe .. " lint " .. args .. " >/dev/null 2>&1")
+    return code
+  end
+  assert.equal(run(root), 1)
+  assert.equal(run(root .. "/e2e/online_serving/test_dummy.lua --mark nightly_only") , 1)
+  assert.equal(run("/no/such/path"), 4)
+  local clean = root .. "/entrypoints/test_clean.lua"
+  local f = assert(io.open(clean, "w"))
+  f:write('local omni = require "omni"\nomni.test("a", { marks = { "core_model", "cpu" } }, function() end)\n')
+  f:close()
+  assert.equal(run(clean), 0)
+end)
