@@ -1,0 +1,285 @@
+--- Collection: finds test files, loads conftest.lua files (root first) and
+--- each test file in its own environment, and turns the recorded tests
+--- into items (one per parameter set) with node ids, marks, keywords and
+--- their fixture closure. Runs in the parent, before any worker is forked.
+local context = require "omni.runner.context"
+local params = require "omni.runner.params"
+local closure = require "omni.runner.closure"
+local fixture = require "omni.fixture"
+local markers = require "omni.markers"
+local fs = require "omni.core.fs"
+
+local M = {}
+
+local SKIP_DIRS = { build = true, dist = true, node_modules = true, venv = true, CVS = true }
+
+local function join(a, b)
+  if a == "" or a == "." then return b end
+  return a:sub(-1) == "/" and a .. b or a .. "/" .. b
+end
+
+local function dirname(p) return p:match("^(.*)/[^/]*$") or "." end
+local function basename(p) return p:match("([^/]*)$") end
+
+local function walk(dir, out)
+  local names = fs.list(dir)
+  if not names then return end
+  for _, n in ipairs(names) do
+    if n:sub(1, 1) ~= "." and not SKIP_DIRS[n] and not n:match("^build%-") then
+      local p = join(dir, n)
+      local st = fs.stat(p)
+      if st and st.type == "directory" then
+        walk(p, out)
+      elseif st and st.type == "file" and n:match("^test_.*%.lua$") then
+        out[#out + 1] = p
+      end
+    end
+  end
+end
+
+--- Normalizes a path relative to the root: "./a//b/" -> "a/b".
+local function relative(root, path)
+  if path:sub(1, 1) == "/" then
+    if path == root then return "." end
+    if path:sub(1, #root + 1) == root .. "/" then path = path:sub(#root + 2) end
+  end
+  path = path:gsub("/+", "/"):gsub("^%./", ""):gsub("/%./", "/"):gsub("/$", "")
+  return path == "" and "." or path
+end
+
+--- Files to load for the given paths. Each path may carry "::" selectors
+--- (pytest style: file::group::name). Returns files (in order, unique),
+--- selectors (file -> list of node id prefixes) and errors for missing paths.
+---@param root string absolute root directory
+---@param paths string[]
+function M.discover(root, paths)
+  local files, seen, selectors, missing = {}, {}, {}, {}
+  for _, arg in ipairs(paths) do
+    local path, sel = arg:match("^(.-)(::.*)$")
+    path = path or arg
+    local rel = relative(root, path)
+    local st = fs.stat(rel)
+    if not st then
+      missing[#missing + 1] = arg
+    elseif st.type == "directory" then
+      local found = {}
+      walk(rel, found)
+      for _, f in ipairs(found) do
+        if not seen[f] then seen[f] = true; files[#files + 1] = f end
+        selectors[f] = false
+      end
+    else
+      if not seen[rel] then seen[rel] = true; files[#files + 1] = rel end
+      if sel then
+        if selectors[rel] ~= false then
+          selectors[rel] = selectors[rel] or {}
+          table.insert(selectors[rel], rel .. sel)
+        end
+      else
+        selectors[rel] = false
+      end
+    end
+  end
+  return files, selectors, missing
+end
+
+local function load_into(path, scope)
+  local env = setmetatable({}, { __index = _G })
+  local chunk, err = loadfile(path, "t", env)
+  if not chunk then return nil, err, nil end
+  local saved_scope, saved_file = context.scope, context.file
+  context.scope = scope
+  context.file = scope.tests and scope or nil
+  local ok, e = xpcall(chunk, debug.traceback)
+  context.scope, context.file = saved_scope, saved_file
+  if not ok then
+    local msg = tostring(e)
+    return nil, msg:match("^[^\n]*"), msg
+  end
+  return true
+end
+
+--- Collector state: conftest scopes by folder, shared by every file.
+---@param root string
+function M.new(root)
+  return { root = root, dir_scopes = { }, conftest_errors = {} }
+end
+
+local function collect_error(file, message, longrepr)
+  return {
+    nodeid = file, file = file, line = 0, name = basename(file), classname = file,
+    outcome = "error", when = "collect", duration = 0, marks = {}, params = {},
+    message = message, longrepr = longrepr or message,
+  }
+end
+
+--- The scope for files in `dir` (conftests from the root down), or nil and
+--- the collection error of a broken conftest.
+local function dir_scope(c, dir)
+  if c.dir_scopes[dir] then return c.dir_scopes[dir] end
+  local parent
+  if dir == "." or dir:sub(1, 1) == "/" then
+    -- the root, or a folder outside it: only its own conftest.lua applies
+    parent = fixture.builtin_scope
+  else
+    local up = dirname(dir)
+    if up == dir then
+      parent = fixture.builtin_scope
+    else
+      local err
+      parent, err = dir_scope(c, up)
+      if not parent then return nil, err end
+    end
+  end
+  local scope = parent
+  local conf = join(dir, "conftest.lua")
+  local st = fs.stat(conf)
+  if st and st.type == "file" then
+    scope = context.new_scope("conftest", parent, { path = conf })
+    local ok, msg, tb = load_into(conf, scope)
+    if not ok then
+      c.dir_scopes[dir] = false
+      c.conftest_errors[dir] = collect_error(conf, msg, tb)
+      return nil, c.conftest_errors[dir]
+    end
+  end
+  c.dir_scopes[dir] = scope
+  return scope
+end
+M.dir_scope = dir_scope
+
+local function norm_mark(m)
+  if type(m) == "string" then return { name = m } end
+  if type(m) == "table" then
+    local name = m.name or m[1]
+    local kwargs = m.kwargs
+    if not kwargs then
+      kwargs = {}
+      for k, v in pairs(m) do
+        if type(k) == "string" and k ~= "name" then kwargs[k] = v end
+      end
+      if next(kwargs) == nil then kwargs = nil end
+    end
+    if type(name) == "string" then return { name = name, kwargs = kwargs } end
+  end
+  return nil
+end
+
+local function argnames(fn)
+  local names, i = {}, 1
+  local info = debug.getinfo(fn, "u")
+  for k = 1, info.nparams do
+    names[k] = debug.getlocal(fn, k)
+    i = i + 1
+  end
+  return names
+end
+M.argnames = argnames
+
+--- Merges group options (outer first) and the test's own into one view.
+local function chain_of(test)
+  local groups, s = {}, test.scope
+  while s and s.kind == "group" do
+    table.insert(groups, 1, s.group)
+    s = s.parent
+  end
+  return groups
+end
+
+local function expand_test(file, test, items, errors)
+  local where = file .. ":" .. test.line
+  local groups = chain_of(test)
+  local opts, marks, gnames = {}, {}, {}
+  for _, g in ipairs(groups) do
+    gnames[#gnames + 1] = g.name
+    for k, v in pairs(g.opts) do if k ~= "marks" then opts[k] = v end end
+    for _, m in ipairs(g.opts.marks or {}) do marks[#marks + 1] = m end
+  end
+  for k, v in pairs(test.opts) do if k ~= "marks" then opts[k] = v end end
+  for _, m in ipairs(test.opts.marks or {}) do marks[#marks + 1] = m end
+
+  local sets, perr = params.expand(test.opts.params)
+  if not sets then
+    errors[#errors + 1] = string.format("%s: test '%s': %s", where, test.name, perr)
+    return
+  end
+  local args = argnames(test.fn)
+  local argset = {}
+  for _, a in ipairs(args) do argset[a] = true end
+  local prefix = file .. "::" .. (#gnames > 0 and (table.concat(gnames, "::") .. "::") or "")
+  local dir_words = {}
+  for part in dirname(file):gmatch("[^/]+") do
+    if part ~= "." then dir_words[#dir_words + 1] = part end
+  end
+  for _, set in ipairs(sets) do
+    local all_marks = {}
+    for _, m in ipairs(marks) do all_marks[#all_marks + 1] = m end
+    for _, m in ipairs(set.marks) do all_marks[#all_marks + 1] = m end
+    local norm, names = {}, {}
+    for _, m in ipairs(all_marks) do
+      local nm = norm_mark(m)
+      if not nm then
+        errors[#errors + 1] = string.format("%s: test '%s': a mark must be a name or { name = ..., kwargs = {...} }",
+          where, test.name)
+        return
+      end
+      if not markers.known(nm.name) then
+        errors[#errors + 1] = string.format(
+          "%s: test '%s' uses unregistered mark '%s' (register it with omni.register_mark(name, description) in a conftest.lua; `omnilua markers` lists the known ones)",
+          where, test.name, nm.name)
+        return
+      end
+      norm[#norm + 1] = nm
+      names[#names + 1] = nm.name
+    end
+    for pname in pairs(set.values) do
+      if not set.indirect[pname] and not argset[pname] then
+        errors[#errors + 1] = string.format("%s: test '%s' is parametrized with '%s' but has no parameter of that name",
+          where, test.name, pname)
+        return
+      end
+    end
+    local name = set.id and (test.name .. "[" .. set.id .. "]") or test.name
+    local keywords = { name, basename(file) }
+    for _, g in ipairs(gnames) do keywords[#keywords + 1] = g end
+    for _, d in ipairs(dir_words) do keywords[#keywords + 1] = d end
+    for _, n in ipairs(names) do keywords[#keywords + 1] = n end
+    local item = {
+      nodeid = prefix .. name, file = file, line = test.line, name = name, base = test.name,
+      groups = gnames, marks = norm, mark_names = names, params = set.ids, values = set.values,
+      indirect = set.indirect, fn = test.fn, args = args, opts = opts, scope = test.scope,
+      keywords = keywords,
+      classname = (file:gsub("%.lua$", ""):gsub("/", ".")) .. (#gnames > 0 and ("." .. table.concat(gnames, ".")) or ""),
+    }
+    for _, m in ipairs(norm) do
+      if m.name == "timeout" and m.kwargs and tonumber(m.kwargs.seconds) and not opts.timeout then
+        item.timeout = tonumber(m.kwargs.seconds)
+      end
+    end
+    item.timeout = opts.timeout or item.timeout
+    item.fixtures, item.setup_error = closure.resolve(item)
+    items[#items + 1] = item
+  end
+end
+
+--- Loads one test file (after its conftests) and appends its items.
+--- Returns nil or a collection error record.
+---@return table? error_record
+function M.load_file(c, file, items)
+  local scope, cerr = dir_scope(c, dirname(file))
+  if not scope then
+    return collect_error(file, "conftest failed to load: " .. cerr.message, cerr.longrepr)
+  end
+  local fscope = context.new_scope("file", scope, { path = file, tests = {} })
+  local ok, msg, tb = load_into(file, fscope)
+  if not ok then return collect_error(file, msg, tb) end
+  local errors = {}
+  local first = #items
+  for _, t in ipairs(fscope.tests) do expand_test(file, t, items, errors) end
+  if #errors > 0 then
+    for i = #items, first + 1, -1 do items[i] = nil end
+    return collect_error(file, errors[1], table.concat(errors, "\n"))
+  end
+end
+
+return M

@@ -1,0 +1,71 @@
+--- The worker side of the runner: runs in a forked child that shares the
+--- parent's collected items. Reads commands (JSON lines) from the parent,
+--- runs the items of each batch in order and answers one JSON line per
+--- result. Commands: { t = "unit", items = {i...} } and { t = "quit" }.
+--- Answers: { t = "r", i = item, o = outcome, ... } per test, { t = "x", ... }
+--- for an extra teardown error, { t = "g", g = pgid, s = scope } per process
+--- group a test starts, { t = "done" } at the end of a batch.
+local cjson = require "cjson"
+local W = require "omni.core.worker"
+local exec = require "omni.runner.exec"
+local fixture = require "omni.fixture"
+local track = require "omni.runner.track"
+
+local M = {}
+
+local encode = cjson.encode
+
+local function send(t) W.reply(encode(t) .. "\n") end
+
+local function send_extra(idx, e, rt, item)
+  local r = exec.teardown_error(e, (item and item.timeout) or rt.timeout, rt)
+  r.t, r.i = "x", idx
+  send(r)
+end
+
+--- Entered in the child right after fork; never returns.
+---@param items table[] all collected items (indices come from the parent)
+---@param cfg table { capture, memory_limit, memory_text, timeout, run_level, config, tmp_root, capture_dir, slot }
+function M.main(items, cfg)
+  local rt = {
+    guard = W.guard, set_thread = W.set_thread, msgh = exec.msgh, timeout = cfg.timeout,
+    run_level = cfg.run_level, config = cfg.config, memory_text = cfg.memory_text,
+    gpu_available = cfg.gpu_available,
+  }
+  fixture.tmp_root = cfg.tmp_root
+  if cfg.memory_limit and cfg.memory_limit > 0 then W.limit_memory(cfg.memory_limit) end
+  local capture = cfg.capture
+  if capture then
+    assert(W.capture_start(cfg.capture_dir .. "/out", cfg.capture_dir .. "/err"))
+  end
+  track.sink = function(pgid, scope) send({ t = "g", g = pgid, s = scope }) end
+  local stack = fixture.new_stack(rt)
+  local last
+  while true do
+    local line = W.recv()
+    if not line then break end
+    local cmd = cjson.decode(line)
+    if cmd.t == "quit" then break end
+    local stop_ok = true
+    for _, idx in ipairs(cmd.items) do
+      if W.stop_requested() then stop_ok = false; break end
+      local item = items[idx]
+      local res, stale, extra = exec.run(item, stack, rt)
+      if capture then res.so, res.se = W.capture_take() end
+      res.t, res.i = "r", idx
+      for _, e in ipairs(stale) do send_extra(last or idx, e, rt, item) end
+      send(res)
+      for _, e in ipairs(extra) do send_extra(idx, e, rt, item) end
+      last = idx
+      if rt.retire then break end
+    end
+    for _, e in ipairs(stack:teardown("module")) do send_extra(last, e, rt, items[last]) end
+    if capture then W.capture_take() end
+    send({ t = "done", stopped = not stop_ok or nil })
+    if rt.retire then W.exit(0) end
+  end
+  for _, e in ipairs(stack:teardown("session")) do send_extra(last, e, rt, items[last]) end
+  W.exit(0)
+end
+
+return M
