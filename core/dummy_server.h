@@ -1,0 +1,25 @@
+/* The dummy omni server's event loop: one thread, epoll, non-blocking
+ * sockets, HTTP/1.1 keep-alive, chunked SSE streams, and a timer heap that
+ * paces every stream's chunks on CLOCK_MONOTONIC (timerfd, ns precision). */
+#ifndef OMNILUA_DUMMY_SERVER_H
+#define OMNILUA_DUMMY_SERVER_H
+#include <stddef.h>
+
+#include "dummy_routes.h"
+
+typedef struct dummy_server dummy_server;
+
+/* Binds and listens (cfg is copied); NULL with a reason in err ("port 8000
+ * on 127.0.0.1 is taken", ...). */
+dummy_server *dummy_server_new(const dummy_config *cfg, char *err, size_t errlen);
+int dummy_server_port(const dummy_server *s);
+/* Serves until dummy_server_stop; 0, or -1 on a fatal error. */
+int dummy_server_run(dummy_server *s);
+/* Asks the loop to end; safe from another thread and from a signal handler. */
+void dummy_server_stop(dummy_server *s);
+void dummy_server_free(dummy_server *s);
+/* Counters, for tests and logs. */
+size_t dummy_server_requests(const dummy_server *s);
+size_t dummy_server_open_connections(const dummy_server *s);
+
+#endif

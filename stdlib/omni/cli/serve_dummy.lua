@@ -1,0 +1,68 @@
+--- `omnilua serve-dummy`: the built-in dummy omni server (OpenAI-compatible,
+--- no weights), or with --offline its batch mode. See
+--- docs/reference/dummy-server.md.
+local argparse = require "omni.argparse"
+local dummy = require "omni.core.dummy"
+
+local spec = {
+  { "--host", default = "127.0.0.1", help = "address to bind (default 127.0.0.1)" },
+  { "--port", kind = "integer", default = 8000, help = "port; 0 picks a free one (printed)" },
+  { "--model", default = "omni-dummy", help = "the one model name served" },
+  { "--ttft-ms", kind = "number", help = "time to first token (ms)" },
+  { "--itl-ms", kind = "number", help = "inter-token latency (ms)" },
+  { "--jitter-ms", kind = "number", help = "uniform jitter added to each chunk's time (ms)" },
+  { "--output-tokens", kind = "integer", help = "answer length in tokens (default: natural)" },
+  { "--seed", kind = "integer", help = "seed of jitter and injected errors" },
+  { "--fault", kind = "list", metavar = "K=V[,K=V]", help = "fault or latency settings, e.g. stall_after=3" },
+  { "--text-only", kind = "flag", help = "answer without audio unless a request asks for it" },
+  { "--api-key", help = "require this bearer token (default $OMNILUA_DUMMY_API_KEY)" },
+  { "--offline", kind = "flag", help = "batch mode: read --prompts, write to --out, exit" },
+  { "--prompts", help = "offline: JSONL prompts file" },
+  { "--out", help = "offline: output folder" },
+  { "--help", short = "-h", kind = "flag", help = "show this help" },
+}
+
+local function main(args)
+  local o = argparse.parse("serve-dummy", spec, args)
+  if o.help then
+    io.stdout:write("usage: omnilua serve-dummy [options]\n\n", argparse.help(spec), "\n")
+    return 0
+  end
+  if #o.positional > 0 then
+    argparse.usage_error("serve-dummy: unexpected argument '%s'", o.positional[1])
+  end
+  if o.port < 0 or o.port > 65535 then argparse.usage_error("serve-dummy: --port must be in 0..65535") end
+  local cfg = {
+    host = o.host, port = o.port, model = o.model, ttft_ms = o.ttft_ms, itl_ms = o.itl_ms,
+    jitter_ms = o.jitter_ms, output_tokens = o.output_tokens, seed = o.seed,
+    fault = #o.fault > 0 and table.concat(o.fault, ",") or nil,
+    audio = not o.text_only, api_key = o.api_key or os.getenv("OMNILUA_DUMMY_API_KEY"),
+  }
+  local ok, err = pcall(function() -- bad --fault text raises in the binding
+    if cfg.fault then dummy.offline { fault = cfg.fault, prompts = "", out = "", port = 0 } end
+  end)
+  if not ok and not tostring(err):find("cannot read prompts", 1, true) then
+    argparse.usage_error("serve-dummy: --fault: %s", tostring(err):gsub("^.-:%d+: ", ""))
+  end
+  if o.offline then
+    if not o.prompts or not o.out then
+      argparse.usage_error("serve-dummy: --offline needs --prompts FILE and --out DIR")
+    end
+    cfg.prompts, cfg.out = o.prompts, o.out
+    local n, e = dummy.offline(cfg)
+    if not n then
+      io.stderr:write("omnilua serve-dummy: ", e, "\n")
+      return 1
+    end
+    io.stdout:write(string.format("omnilua serve-dummy: %d prompts answered in %s\n", n, o.out))
+    return 0
+  end
+  local okr, e, code = dummy.serve(cfg)
+  if okr == nil then
+    io.stderr:write("omnilua serve-dummy: ", e, "\n")
+    return code == "EADDRINUSE" and 1 or 1
+  end
+  return okr and 0 or 1
+end
+
+return { summary = "run the built-in dummy omni server (OpenAI-compatible, no weights)", main = main }
