@@ -346,6 +346,7 @@ function M.run(root, opts)
       out:write("   skipped: no usable GPU\n")
       return 0
     end
+    out:flush() -- our header before the step's own output
     local base = string.format("%s/%02d-%s-%d-%s", out_dir, #report.steps, lv.name, idx, step.kind)
     local jf, xf = base .. ".json", base .. ".xml"
     os.remove(jf); os.remove(xf)

@@ -137,6 +137,8 @@ function M.main(args)
     end
     failures.annotate(records)
     local summary = M.write(records, { json = o.json, junitxml = o.junitxml, args = args })
+    summary.title = "omnilua merge (" .. #plain .. " shards)"
+    require("omni.ci").emit(records, summary)
     if not o.no_durations then
       local db = durations.load(o.durations_file)
       durations.record(db, records)

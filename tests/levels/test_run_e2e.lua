@@ -1,0 +1,57 @@
+-- `omnilua run` end to end with the real runner on sample level files:
+-- combined JSON, worst exit code, a budget kill in the middle of a level,
+-- usage errors (exit 4) for bad level files.
+local omni = require "omni"
+local assert = require "omni.assert"
+local host = require "omni.core.host"
+local results_read = require "omni.results_read"
+
+local have_runner = package.searchpath("omni.cli.test", package.path) ~= nil
+
+local function run(args)
+  local d = os.tmpname()
+  os.remove(d)
+  local cmd = string.format("%s run %s --out-dir %s/run --durations-file %s/d.json --json %s/all.json -q >%s.log 2>&1",
+    host.exe, args, d, d, d, d)
+  local _, _, code = os.execute("mkdir -p " .. d .. " && " .. cmd)
+  local log = io.open(d .. ".log"):read("a")
+  return code, results_read.read(d .. "/all.json"), log
+end
+
+omni.test("run_sample_level_with_include", { marks = { "core_model", "cpu" },
+  skip = not have_runner, reason = "omnilua test is not built yet" }, function()
+  local code, res, log = run("tests/levels/samples/LB.lua")
+  assert.equal(code, 1, log)
+  local ids = {}
+  for _, r in ipairs(res.records) do ids[#ids + 1] = r.nodeid end
+  assert.same(ids, { "tests/levels/samples/suite_a/sample_a.lua::passes_a",
+    "tests/levels/samples/suite_a/sample_a.lua::fails_a",
+    "tests/levels/samples/suite_b/sample_b_expansion.lua::passes_b" })
+  assert.contains(log, "1 failed, 2 passed")
+end)
+
+omni.test("budget_kill_mid_level_end_to_end", { marks = { "core_model", "cpu" }, timeout = 60,
+  skip = not have_runner, reason = "omnilua test is not built yet" }, function()
+  local code, res, log = run("tests/levels/samples/LC.lua")
+  assert.equal(code, 1, log)
+  local last = res.records[#res.records]
+  assert.equal(last.nodeid, "LC::never reached")
+  assert.equal(last.outcome, "notrun")
+  assert.equal(last.cause, "budget")
+  assert.equal(res.records[1].outcome, "passed", "results before the kill are kept")
+  assert.contains(log, "budget exhausted")
+end)
+
+omni.test("bad_level_files_are_usage_errors", { marks = { "core_model", "cpu" } }, function()
+  local code, _, log = run("tests/levels/samples/bad/Lfield.lua")
+  assert.equal(code, 4)
+  assert.contains(log, "Lfield.lua:7: steps[2].file: unknown field 'file'")
+  code, _, log = run("NoSuchLevel")
+  assert.equal(code, 4)
+  assert.contains(log, "known levels: L1, L2, L3, L4, L5")
+  code, _, log = run("L3 --budget 30minutes")
+  assert.equal(code, 4)
+  assert.contains(log, "invalid budget")
+  code, _, log = run("L3 --shard 3/2")
+  assert.equal(code, 4)
+end)
