@@ -221,8 +221,17 @@ function M.execute(env)
       w.groups[m.g] = m.s
       all_groups[m.g] = true
     elseif t == "done" then
-      if w.unit and w.pos <= #w.unit and stopping == "budget" then
-        for i = w.pos, #w.unit do emit_notrun(w.unit[i], budget_reason(), "budget") end
+      if w.unit and w.pos <= #w.unit then
+        -- the worker ended its unit early: a stop request, or it retired
+        -- after running out of memory (then the rest runs elsewhere)
+        if stopping == "budget" then
+          for i = w.pos, #w.unit do emit_notrun(w.unit[i], budget_reason(), "budget") end
+        elseif not stopping then
+          local rest = {}
+          for i = w.pos, #w.unit do rest[#rest + 1] = w.unit[i] end
+          qhead = qhead - 1
+          queue[qhead] = rest
+        end
       end
       w.unit = nil
       W.arm(w.id, 0, grace)

@@ -51,7 +51,7 @@ function M.main(items, cfg)
       if W.stop_requested() then stop_ok = false; break end
       local item = items[idx]
       local res, stale, extra = exec.run(item, stack, rt)
-      if capture then res.so, res.se = W.capture_take() end
+      if capture then res.so, res.se = W.capture_take() else io.stdout:flush() end
       res.t, res.i = "r", idx
       for _, e in ipairs(stale) do send_extra(last or idx, e, rt, item) end
       send(res)
