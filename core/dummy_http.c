@@ -26,6 +26,11 @@ static char *trim(char *s, char *e) {
 
 dummy_req_status dummy_http_parse(char *buf, size_t len, dummy_request *r) {
   memset(r, 0, sizeof *r);
+  /* A method is upper-case letters: anything else (a TLS hello, garbage) is
+   * refused at once instead of waiting for a head that never comes. */
+  for (size_t i = 0; i < len && buf[i] != ' '; i++)
+    if (buf[i] < 'A' || buf[i] > 'Z' || i >= 15)
+      return DREQ_BAD;
   char *end = find_head_end(buf, len);
   if (!end)
     return len > DUMMY_MAX_HEAD ? DREQ_TOO_LARGE : DREQ_INCOMPLETE;

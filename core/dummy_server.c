@@ -259,11 +259,9 @@ static int process_requests(dummy_server *s, conn *c);
 static int service(dummy_server *s, conn *c, int64_t now) {
   if (c->reply && c->timer_pos == SIZE_MAX && pump_stream(s, c, now) != 0)
     return -1;
-  if (flush(c) != 0)
+  if (!c->busy && !c->stalled && !c->closing && c->in.len > 0 && process_requests(s, c) != 0)
     return -1;
-  if (!c->busy && !c->stalled && !c->closing && c->in.len > 0)
-    return process_requests(s, c);
-  return 0;
+  return flush(c); /* edge-triggered: what is not sent now waits for EPOLLOUT */
 }
 
 static int process_requests(dummy_server *s, conn *c) {

@@ -305,6 +305,13 @@ static void retry_later(http_engine *e, http_req *r) {
 static void attempt_done(http_engine *e, http_req *r, CURLcode rc) {
   char msg[200];
   http_err err = classify(r, rc, msg, sizeof msg);
+  if (!r->got_status) { /* no body arrived (HEAD, 204, empty 200): ask curl */
+    long st = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &st);
+    r->res.status = (int)st;
+    if (r->res.attempts <= r->o.retries && is_retry_status(r, (int)st))
+      r->discard = 1;
+  }
   if (err == HTTP_OK && r->o.sse && r->res.status >= 200 && r->res.status < 300)
     r->res.stream_partial = sse_finish(&r->sse);
   deactivate(e, r);
@@ -376,6 +383,8 @@ int http_engine_run(http_engine *e, int64_t deadline_ns) {
     if (now >= e->next_idle_scan) {
       check_idle(e, now, &wake);
       e->next_idle_scan = now + IDLE_SCAN_NS;
+      if (e->unfinished == 0)
+        break;
     } else if (e->next_idle_scan < wake) {
       wake = e->next_idle_scan;
     }

@@ -39,6 +39,7 @@ local M = {}
 ---@field events? "full"|"times"|"none" streams: keep events, only their times, or nothing
 ---@field done_marker? string|false streams: data that ends the stream (default "[DONE]")
 ---@field max_line? integer streams: longest accepted SSE line (default 1 MiB)
+---@field json? boolean streams: decode each event's data as JSON (ev.json); failure is BAD_STREAM
 
 ---@class omni.Response
 ---@field status integer
@@ -175,6 +176,18 @@ local function finish(opts, core_req, r, stream)
   end
   local done = opts.done_marker
   if done == nil then done = "[DONE]" end
+  if opts.json and r.events then
+    for i, ev in ipairs(r.events) do
+      if ev.data ~= done then
+        local ok, v = pcall(cjson.decode, ev.data)
+        if not ok then
+          return nil, M.mask(string.format("%s: event %d is not valid JSON (%s): %s", what, i,
+            tostring(v):gsub("^.-: ", ""), ev.data:sub(1, 200)), key), "BAD_STREAM", r
+        end
+        ev.json = v
+      end
+    end
+  end
   if r.stream_partial then
     return nil, M.mask(what .. ": the stream ended in the middle of an event", key), "TRUNCATED", r
   end
