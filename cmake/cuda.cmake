@@ -2,14 +2,19 @@
 # omni.gpu answers "no usable GPU: built without CUDA". The runtime library is
 # opened with dlopen at run time (core/gpu*.c), so only the headers are needed
 # here and the binary runs on machines without a driver.
+# -DOMNILUA_WITH_CUDA=OFF builds without it even where it is installed (to
+# test that build).
+option(OMNILUA_WITH_CUDA "Use the CUDA runtime headers when found" ON)
 set(OMNILUA_HAVE_CUDA OFF)
-find_path(OMNILUA_CUDA_INCLUDE cuda_runtime_api.h
-  HINTS $ENV{CUDA_HOME}/include /usr/local/cuda/include)
-if(OMNILUA_CUDA_INCLUDE)
+if(OMNILUA_WITH_CUDA)
+  find_path(OMNILUA_CUDA_INCLUDE cuda_runtime_api.h
+    HINTS $ENV{CUDA_HOME}/include /usr/local/cuda/include)
+endif()
+if(OMNILUA_WITH_CUDA AND OMNILUA_CUDA_INCLUDE)
   set(OMNILUA_HAVE_CUDA ON)
   message(STATUS "omnilua: CUDA headers found in ${OMNILUA_CUDA_INCLUDE}")
 else()
-  message(STATUS "omnilua: CUDA not found, omni.gpu reports no usable GPU")
+  message(STATUS "omnilua: building without CUDA, omni.gpu reports no usable GPU")
 endif()
 
 # Fake CUDA runtimes for omni.gpu's tests (tests/gpu/fake_cudart.c), built in

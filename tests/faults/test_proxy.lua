@@ -71,11 +71,11 @@ omni.test("proxy_adds_latency", { marks = { "cpu" } }, function(proxy)
   for _ = 1, 3 do
     local rtt = round_trip(c)
     -- 100 ms each way; the floor is exact, the ceiling allows a loaded machine
-    assert.truthy(rtt >= 0.2 and rtt < 0.2 + base + 0.15, ("round trip %.3f s, expected ~0.2 s"):format(rtt))
+    assert.truthy(rtt >= 0.2 and rtt < 0.2 + base + 0.3, ("round trip %.3f s, expected ~0.2 s"):format(rtt))
   end
   proxy:set { latency_ms = 100, direction = "down" }
   local rtt = round_trip(c)
-  assert.truthy(rtt >= 0.1 and rtt < 0.25, ("one-way latency: round trip %.3f s, expected ~0.1 s"):format(rtt))
+  assert.truthy(rtt >= 0.1 and rtt < 0.4, ("one-way latency: round trip %.3f s, expected ~0.1 s"):format(rtt))
   proxy:clear()
   assert.truthy(round_trip(c) < 0.1, "no latency after clear")
 end)
@@ -90,7 +90,7 @@ omni.test("proxy_jitter_is_bounded_and_varies", { marks = { "cpu" } }, function(
   end
   -- each way 10..70 ms: a round trip is 20..140 ms
   assert.truthy(lo >= 0.02, ("fastest round trip %.3f s below 20 ms"):format(lo))
-  assert.truthy(hi < 0.14 + 0.1, ("slowest round trip %.3f s"):format(hi))
+  assert.truthy(hi < 0.14 + 0.2, ("slowest round trip %.3f s"):format(hi))
   assert.truthy(hi - lo > 0.01, ("jitter: round trips spread only %.3f s"):format(hi - lo))
 end)
 
@@ -99,7 +99,7 @@ omni.test("proxy_limits_bandwidth", { marks = { "cpu" } }, function(proxy)
   proxy:set { bandwidth_bps = 8 * 200000 } -- 200 kB/s each way
   -- 200 kB up and back, pipelined: ~1 s at the limit (well under 0.1 s without)
   local t = echo_bytes(c, 200000)
-  assert.truthy(t > 0.85 and t < 1.6, ("200 kB at 200 kB/s took %.2f s, expected ~1 s"):format(t))
+  assert.truthy(t > 0.85 and t < 2.0, ("200 kB at 200 kB/s took %.2f s, expected ~1 s"):format(t))
   proxy:set { bandwidth_bps = 0 }
   t = echo_bytes(c, 200000)
   assert.truthy(t < 0.5, ("unlimited again, took %.2f s"):format(t))
@@ -144,7 +144,7 @@ omni.test("proxy_blackhole_stalls_then_recovers", { marks = { "cpu" } }, functio
   end
   assert.equal(got, "during", "the bytes arrive after the outage")
   local t = seconds_since(t0)
-  assert.truthy(t >= 0.55 and t < 1.2, ("stalled %.2f s, expected ~0.6 s"):format(t))
+  assert.truthy(t >= 0.55 and t < 1.5, ("stalled %.2f s, expected ~0.6 s"):format(t))
   assert.truthy(round_trip(c) < 0.1, "normal again")
   -- a new connection during an outage also waits, then works
   proxy:set { blackhole = 0.3 }

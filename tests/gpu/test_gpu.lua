@@ -221,3 +221,33 @@ omni.test("gpu_real_device", { marks = { "gpu" } }, function()
   assert.truthy(s:count() >= 2)
   assert.is_nil(s:error())
 end)
+
+omni.test("gpu_built_without_cuda_reason", { marks = { "cpu" } }, function()
+  if gpu.built_with_cuda then omni.skip("built with CUDA (configure with -DOMNILUA_WITH_CUDA=OFF to test this)") end
+  local ok, why = gpu.available()
+  assert.equal(ok, false)
+  assert.equal(why, "no usable GPU: built without CUDA (cuda_runtime_api.h not found by CMake)")
+  local v, err, code = gpu.devices()
+  assert.is_nil(v)
+  assert.equal(err, why)
+  assert.equal(code, "ENOGPU")
+  v, err, code = gpu.hog { bytes = 1 }
+  assert.equal(code, "ENOGPU")
+end)
+
+-- OMNILUA_CUDART picks the library in a fresh process (what a soak on a
+-- machine with an unusual CUDA install does).
+omni.test("gpu_cudart_environment_variable", { marks = { "cpu" } }, function()
+  local lib = fake("onegpu")
+  local script = os.tmpname()
+  local f = assert.not_nil(io.open(script, "w"))
+  f:write('local gpu = require "omni.gpu"\n',
+    'local d = assert(gpu.devices())\n',
+    'io.write(d[1].name, "|", d[1].total_bytes, "|", gpu.versions().library, "\\n")\n')
+  f:close()
+  local p = io.popen(("OMNILUA_CUDART='%s' '%s' lua '%s' 2>&1"):format(lib, host.exe, script))
+  local out = p:read("a")
+  p:close()
+  os.remove(script)
+  assert.equal(out, "Fake GPU 0|" .. 16 * GIB .. "|" .. lib .. "\n")
+end)
