@@ -79,9 +79,9 @@ function M.resolve(item)
       local hint = argparse.closest(name, names)
       local by = requester and string.format(" (requested by fixture '%s' at %s)", requester.name, requester.where)
         or ""
-      err = string.format("%s:%d: test '%s': fixture '%s' not found%s\n%s  available fixtures: %s",
+      err = string.format("%s:%d: test '%s': fixture '%s' not found%s%s\n  available fixtures: %s",
         item.file, item.line, item.base, name, by,
-        hint and ("  did you mean '" .. hint .. "'?\n") or "", table.concat(names, ", "))
+        hint and (" (did you mean '" .. hint .. "'?)") or "", table.concat(names, ", "))
       return nil
     end
     if done[def] then return def end

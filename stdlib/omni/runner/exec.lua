@@ -116,7 +116,10 @@ function M.skip_reason(item, rt)
   for _, m in ipairs(item.mark_names) do
     if m == "gpu" then
       local ok, why = rt.gpu_available()
-      if not ok then return "no usable GPU: " .. tostring(why) end
+      if not ok then
+        why = tostring(why)
+        return why:find("no usable GPU", 1, true) and why or ("no usable GPU: " .. why)
+      end
     end
   end
 end

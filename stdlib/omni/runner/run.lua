@@ -235,6 +235,7 @@ function M.execute(env)
       end
       w.unit = nil
       W.arm(w.id, 0, grace)
+      if m.retire then w.quitting = true end -- it exits by itself; a fresh one takes over
     end
   end
 

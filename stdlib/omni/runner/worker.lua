@@ -61,7 +61,7 @@ function M.main(items, cfg)
     end
     for _, e in ipairs(stack:teardown("module")) do send_extra(last, e, rt, items[last]) end
     if capture then W.capture_take() end
-    send({ t = "done", stopped = not stop_ok or nil })
+    send({ t = "done", stopped = not stop_ok or nil, retire = rt.retire or nil })
     if rt.retire then W.exit(0) end
   end
   for _, e in ipairs(stack:teardown("session")) do send_extra(last, e, rt, items[last]) end

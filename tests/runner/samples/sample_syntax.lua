@@ -1,0 +1,3 @@
+local omni = require "omni"
+omni.test("ok", function() end)
+local x = = 1
