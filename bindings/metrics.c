@@ -10,6 +10,7 @@
  */
 #include <lauxlib.h>
 #include <lua.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,11 +92,14 @@ static int metrics_histogram_l(lua_State *L) {
   int rc = metrics_hist_init(h, digits, resolution, highest);
   if (rc == -2)
     return luaL_error(L, "out of memory");
-  if (rc != 0)
-    return luaL_error(L,
-                      "bad histogram settings (digits %d: 1..5; resolution %g > 0; highest %g "
-                      "at least 2 resolutions)",
-                      digits, resolution, highest);
+  if (rc != 0) {
+    char why[200]; /* lua_pushfstring has no %g */
+    snprintf(why, sizeof why,
+             "bad histogram settings (digits %d: 1..5; resolution %g > 0; highest %g: at least "
+             "2 resolutions)",
+             digits, resolution, highest);
+    return luaL_error(L, "%s", why);
+  }
   return 1;
 }
 
@@ -118,18 +122,21 @@ static int hist_record(lua_State *L) {
   double v = luaL_checknumber(L, 2);
   lua_Integer n = luaL_optinteger(L, 3, 1);
   if (metrics_hist_record(h, v, (int64_t)n) != 0)
-    return luaL_error(L, "cannot record %f (x%d): values must be >= 0 and counts >= 0", v, (int)n);
+    return luaL_error(L, "cannot record %f (x%I): values must be >= 0 and counts >= 0", v, n);
   return 0;
 }
 
 static int hist_merge(lua_State *L) {
   metrics_hist *h = check_hist(L, 1), *o = check_hist(L, 2);
-  if (metrics_hist_merge(h, o) != 0)
-    return luaL_error(L,
-                      "cannot merge histograms with different settings (digits %d/%d, "
-                      "resolution %g/%g, highest %g/%g)",
-                      h->digits, o->digits, h->resolution, o->resolution,
-                      (double)h->highest * h->resolution, (double)o->highest * o->resolution);
+  if (metrics_hist_merge(h, o) != 0) {
+    char why[240];
+    snprintf(why, sizeof why,
+             "cannot merge histograms with different settings (digits %d/%d, resolution %g/%g, "
+             "highest %g/%g)",
+             h->digits, o->digits, h->resolution, o->resolution, (double)h->highest * h->resolution,
+             (double)o->highest * o->resolution);
+    return luaL_error(L, "%s", why);
+  }
   lua_settop(L, 1);
   return 1;
 }
