@@ -219,7 +219,7 @@ function M.run(o, argv, util)
     timeout = o.timeout, grace = o.timeout_grace, budget = budget, budget_text = o.budget,
     maxfail = maxfail, run_dir = run_dir, emit = emit,
     cfg = { capture = not o.no_capture, memory_limit = memory, memory_text = memory > 0 and util.size_text(memory) or "none",
-      timeout = o.timeout, run_level = o.run_level, config = config, tmp_root = run_dir,
+      timeout = o.timeout, run_level = o.run_level, config = config, tmp_root = run_dir, maxfail = maxfail,
       gpu_available = gpu_available },
   })
   rmtree(run_dir)

@@ -41,6 +41,7 @@ function M.main(items, cfg)
   track.sink = function(pgid, scope) send({ t = "g", g = pgid, s = scope }) end
   local stack = fixture.new_stack(rt)
   local last
+  local failures = 0
   while true do
     local line = W.recv()
     if not line then break end
@@ -58,6 +59,11 @@ function M.main(items, cfg)
       for _, e in ipairs(extra) do send_extra(idx, e, rt, item) end
       last = idx
       if rt.retire then break end
+      if res.o == "failed" or res.o == "error" then
+        failures = failures + 1
+        -- -x/--maxfail: stop right here, not after the parent has heard of it
+        if cfg.maxfail and failures >= cfg.maxfail then stop_ok = false; break end
+      end
     end
     for _, e in ipairs(stack:teardown("module")) do send_extra(last, e, rt, items[last]) end
     if capture then W.capture_take() end
