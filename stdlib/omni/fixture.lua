@@ -28,7 +28,8 @@ builtin("request", "function", function() end, { builtin_any = true })
 builtin("tmp_path", "function", function()
   local fs = require "omni.core.fs"
   tmp_count = tmp_count + 1
-  local dir = string.format("%s/tmp%d-%d", M.tmp_root, tmp_count, math.random(1, 1e9))
+  -- workers are forks of one state (same random sequence): the pid tells them apart
+  local dir = string.format("%s/tmp%d-%d", M.tmp_root, require("omni.core.worker").getpid(), tmp_count)
   assert(fs.mkdir(dir))
   return dir
 end)

@@ -33,6 +33,7 @@ function M.main(items, cfg)
     gpu_available = cfg.gpu_available,
   }
   fixture.tmp_root = cfg.tmp_root
+  math.randomseed() -- forks share the parent's sequence otherwise
   if cfg.memory_limit and cfg.memory_limit > 0 then W.limit_memory(cfg.memory_limit) end
   local capture = cfg.capture
   if capture then
