@@ -1,6 +1,6 @@
 /* Synthetic video: bouncing balls on black, as the reference draws them
  * (3-8 balls of radius min(w,h)/8, 3-8 px/frame, colour channels 50-255,
- * a highlight), each frame a JPEG, muxed into MP4. The motion is simulated
+ * a highlight), each frame a JPEG (media_jpeg.c), muxed into MP4. The motion is simulated
  * first; frames are then independent, so several threads encode them. */
 #include <pthread.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "media_draw.h"
-#include "media_encode.h"
+#include "media_jpeg.h"
 #include "media_limits.h"
 #include "media_mp4.h"
 #include "media_rng.h"
@@ -77,6 +77,7 @@ typedef struct {
   const media_video_params *p;
   int n, r;
   const mover *track; /* frames * n positions */
+  const media_jpeg *jpeg;
   /* per worker */
   int first, last;
   media_buf out;
@@ -157,7 +158,7 @@ static void *encode_range(void *arg) {
   for (int f = j->first; f < j->last && !j->failed; f++) {
     paint_frame(j, &c, f);
     size_t before = j->out.len;
-    if (media_encode_jpeg(px, p->width, p->height, p->quality, &j->out) != 0)
+    if (media_jpeg_encode(j->jpeg, px, p->width, p->height, &j->out) != 0)
       j->failed = 1;
     j->sizes[f] = (uint32_t)(j->out.len - before);
   }
@@ -186,12 +187,14 @@ int media_video_generate(const media_video_params *p, media_buf *out, char *err,
   mover *track = simulate(p, &n, &r);
   uint32_t *sizes = malloc((size_t)p->frames * sizeof *sizes);
   int threads = pick_threads(p);
+  media_jpeg jpeg;
+  media_jpeg_init(&jpeg, p->quality);
   job *jobs = calloc((size_t)threads, sizeof *jobs);
   pthread_t *tids = calloc((size_t)threads, sizeof *tids);
   int failed = !track || !sizes || !jobs || !tids;
   int started = 0;
   for (int t = 0; !failed && t < threads; t++) {
-    jobs[t] = (job){.p = p, .n = n, .r = r, .track = track, .sizes = sizes};
+    jobs[t] = (job){.p = p, .n = n, .r = r, .track = track, .jpeg = &jpeg, .sizes = sizes};
     jobs[t].first = (int)((long)p->frames * t / threads);
     jobs[t].last = (int)((long)p->frames * (t + 1) / threads);
     /* Thread 0 is this one; the others are started first. */
