@@ -13,6 +13,7 @@
 --- ```
 local core = require "omni.core.media"
 local argparse = require "omni.argparse"
+local format = require "omni.format"
 
 local M = {}
 
@@ -31,7 +32,9 @@ local function fail(fn, fmt, ...)
 end
 
 local function show(v)
-  return type(v) == "string" and string.format("%q", v) or tostring(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  if type(v) == "table" then return (format.value(v):gsub("%s*\n%s*", " ")) end
+  return tostring(v)
 end
 
 local function integer(fn, opts, key, lo, hi, default)
