@@ -168,13 +168,15 @@ static void *proxy_main(void *arg) {
     }
     int n = epoll_wait(p->epoll_fd, events, 64, timeout);
     int64_t now = clock_now_ns();
+    /* Settings first, whatever the order of the events: a set() that
+     * returned before a client connected or sent applies to it. */
+    reload_settings(p, now);
     for (int i = 0; i < n; i++) {
       void *tag = events[i].data.ptr;
       if (tag == &wake_tag) {
         uint64_t v;
         ssize_t r = read(p->wake_fd, &v, sizeof v);
         (void)r;
-        reload_settings(p, now);
       } else if (tag == &listen_tag) {
         accept_clients(p, now);
       } else {

@@ -45,9 +45,11 @@ void fault_conn_reset(fault_proxy *p, fault_conn *c, int count_as_fault) {
   for (int i = 0; i < 2; i++)
     if (c->fd[i] >= 0)
       setsockopt(c->fd[i], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-  fault_conn_close(c);
+  /* counted before the RST goes out, so that a client that sees the reset
+   * and then reads the stats finds it counted */
   if (count_as_fault)
     atomic_fetch_add(&p->resets, 1);
+  fault_conn_close(c);
 }
 
 void fault_conn_apply(fault_proxy *p, fault_conn *c, int64_t now_ns) {

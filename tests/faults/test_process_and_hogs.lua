@@ -129,10 +129,14 @@ omni.test("cpu_hog_burns_and_stops", { marks = { "cpu" } }, function()
   assert.equal(hog.threads, 2)
   assert.equal(hog:running(), 2)
   assert.equal(threads(), before + 2)
-  clock.sleep(0.3)
-  local burnt = cpu_seconds() - c0
-  -- two spinning threads over 0.3 s: at least one core's share even on a loaded machine
-  assert.truthy(burnt > 0.15, ("the hog used %.2f s of CPU in 0.3 s"):format(burnt))
+  -- two spinning threads burn 0.2 s of CPU within 0.1 s on an idle machine;
+  -- allow 3 s for a machine shared with other tests (this thread sleeps)
+  local t0, burnt = clock.now_ns(), 0
+  repeat
+    clock.sleep(0.05)
+    burnt = cpu_seconds() - c0
+  until burnt >= 0.2 or clock.now_ns() - t0 > 3e9
+  assert.truthy(burnt >= 0.2, ("the hog used only %.2f s of CPU in 3 s"):format(burnt))
   hog:stop()
   assert.equal(hog:running(), 0)
   assert.equal(threads(), before, "threads joined")
