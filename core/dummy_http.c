@@ -24,6 +24,27 @@ static char *trim(char *s, char *e) {
   return s;
 }
 
+/* Content-Length read without touching the buffer: the head is only
+ * rewritten (NULs after values) once the whole body is there, so that a body
+ * arriving in a later read finds the head intact. */
+static int peek_length(const char *buf, const char *end, size_t *n) {
+  *n = 0;
+  for (const char *p = buf; p < end;) {
+    const char *e = memchr(p, '\n', (size_t)(end - p));
+    if (!e)
+      break;
+    if ((size_t)(e - p) > 15 && strncasecmp(p, "content-length:", 15) == 0) {
+      char *ep;
+      unsigned long long v = strtoull(p + 15, &ep, 10);
+      if (v > DUMMY_MAX_BODY)
+        return -1;
+      *n = (size_t)v;
+    }
+    p = e + 1;
+  }
+  return 0;
+}
+
 dummy_req_status dummy_http_parse(char *buf, size_t len, dummy_request *r) {
   memset(r, 0, sizeof *r);
   /* A method is upper-case letters: anything else (a TLS hello, garbage) is
@@ -35,6 +56,11 @@ dummy_req_status dummy_http_parse(char *buf, size_t len, dummy_request *r) {
   if (!end)
     return len > DUMMY_MAX_HEAD ? DREQ_TOO_LARGE : DREQ_INCOMPLETE;
   size_t head_len = (size_t)(end - buf) + 4;
+  size_t want;
+  if (peek_length(buf, end + 2, &want) != 0)
+    return DREQ_TOO_LARGE;
+  if (len < head_len + want)
+    return DREQ_INCOMPLETE;
   /* Request line: METHOD SP target SP HTTP/1.x */
   char *line_end = memchr(buf, '\r', (size_t)(end - buf) + 1);
   char *sp1 = memchr(buf, ' ', (size_t)(line_end - buf));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -103,10 +104,13 @@ http_engine *http_engine_new(int concurrency) {
   http_engine *e = calloc(1, sizeof *e);
   if (!e)
     return NULL;
+  e->timerfd = e->epfd = -1;
   e->concurrency = concurrency < 1 ? 1 : concurrency;
   e->multi = curl_multi_init();
   e->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (!e->multi || e->timerfd < 0) {
+  e->epfd = epoll_create1(EPOLL_CLOEXEC);
+  e->curl_timeout_at = -1;
+  if (!e->multi || e->timerfd < 0 || e->epfd < 0 || http_watch_setup(e) != 0) {
     http_engine_free(e);
     return NULL;
   }
@@ -150,6 +154,8 @@ void http_engine_free(http_engine *e) {
     curl_multi_cleanup(e->multi);
   if (e->timerfd >= 0)
     close(e->timerfd);
+  if (e->epfd >= 0)
+    close(e->epfd);
   free(e->reqs);
   free(e->queue);
   free(e->active);

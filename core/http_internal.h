@@ -56,6 +56,9 @@ struct http_engine {
   CURL **pool; /* idle easy handles, reused so their connections stay warm */
   size_t npool, pool_cap;
   int timerfd;
+  int epfd;                /* curl's sockets and the timerfd (multi_socket_action API) */
+  int64_t curl_timeout_at; /* when curl wants CURL_SOCKET_TIMEOUT; -1: never */
+  int64_t now_ns;          /* arrival time of the socket event being handled */
   int64_t next_idle_scan;
   size_t unfinished;
 };
@@ -63,5 +66,7 @@ struct http_engine {
 int http_grow(void *pp, size_t *cap, size_t need, size_t elem);
 int http_queue_push(http_engine *e, http_req *r);
 http_req *http_queue_pop(http_engine *e);
+/* Registers curl's socket and timer callbacks and the timerfd with epfd. */
+int http_watch_setup(http_engine *e);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -80,7 +81,7 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud) {
 static size_t on_write(char *p, size_t sz, size_t n, void *ud) {
   http_req *r = ud;
   size_t len = sz * n;
-  int64_t now = clock_now_ns();
+  int64_t now = r->e->now_ns ? r->e->now_ns : clock_now_ns();
   r->last_rx_ns = now;
   if (!r->got_status) {
     long st = 0;
@@ -355,27 +356,75 @@ static void arm_timer(http_engine *e, int64_t at_ns) {
   timerfd_settime(e->timerfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+/* curl tells which sockets to watch; we keep them in our epoll set, so each
+ * wake-up touches only the transfers with data (curl_multi_perform would walk
+ * every handle: O(streams) per wake-up). */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
+  (void)easy;
+  http_engine *e = userp;
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
+    curl_multi_assign(e->multi, fd, NULL);
+    return 0;
+  }
+  struct epoll_event ev = {.data.fd = fd};
+  ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+  if (socketp == NULL) {
+    if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
+      epoll_ctl(e->epfd, EPOLL_CTL_MOD, fd, &ev);
+    curl_multi_assign(e->multi, fd, e);
+  } else {
+    epoll_ctl(e->epfd, EPOLL_CTL_MOD, fd, &ev);
+  }
+  return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp) {
+  (void)multi;
+  http_engine *e = userp;
+  e->curl_timeout_at = timeout_ms < 0 ? -1 : clock_now_ns() + (int64_t)timeout_ms * 1000000;
+  return 0;
+}
+
+int http_watch_setup(http_engine *e) {
+  curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+  curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+  curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+  struct epoll_event ev = {.events = EPOLLIN, .data.fd = e->timerfd};
+  return epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->timerfd, &ev);
+}
+
+static void read_done(http_engine *e) {
+  CURLMsg *m;
+  int left;
+  while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
+    if (m->msg != CURLMSG_DONE)
+      continue;
+    http_req *r = NULL;
+    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+    if (r)
+      attempt_done(e, r, m->data.result);
+  }
+}
+
 int http_engine_run(http_engine *e, int64_t deadline_ns) {
   if (http_grow(&e->active, &e->active_cap, (size_t)e->concurrency, sizeof *e->active) != 0)
     return (int)e->unfinished;
+  struct epoll_event evs[256];
+  int running;
   while (e->unfinished > 0) {
     int64_t now = clock_now_ns();
     if (deadline_ns > 0 && now >= deadline_ns)
       break;
     while (e->nqueue > 0 && (int)e->nactive < e->concurrency && e->queue[0]->due_ns <= now)
       start(e, http_queue_pop(e));
-    int running = 0;
-    curl_multi_perform(e->multi, &running);
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(e->multi, &left)) != NULL) {
-      if (m->msg != CURLMSG_DONE)
-        continue;
-      http_req *r = NULL;
-      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-      if (r)
-        attempt_done(e, r, m->data.result);
+    if (e->curl_timeout_at >= 0 && now >= e->curl_timeout_at) {
+      e->curl_timeout_at = -1;
+      e->now_ns = now;
+      curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     }
+    read_done(e);
     if (e->unfinished == 0)
       break;
     now = clock_now_ns();
@@ -392,23 +441,29 @@ int http_engine_run(http_engine *e, int64_t deadline_ns) {
       wake = e->queue[0]->due_ns;
     if (deadline_ns > 0 && deadline_ns < wake)
       wake = deadline_ns;
-    long curl_ms = -1;
-    curl_multi_timeout(e->multi, &curl_ms);
-    if (curl_ms >= 0 && now + curl_ms * 1000000 < wake)
-      wake = now + curl_ms * 1000000;
+    if (e->curl_timeout_at >= 0 && e->curl_timeout_at < wake)
+      wake = e->curl_timeout_at;
     if (wake <= now)
       continue;
-    /* The timerfd wakes us with ns precision (scheduled starts); the poll
+    /* The timerfd wakes us with ns precision (scheduled starts); the epoll
      * timeout, in whole ms, is only a backstop. */
     arm_timer(e, wake);
-    struct curl_waitfd tfd = {.fd = e->timerfd, .events = CURL_WAIT_POLLIN};
-    int ms = (int)((wake - now) / 1000000) + 2;
-    curl_multi_poll(e->multi, &tfd, 1, ms, NULL);
-    if (tfd.revents) {
-      uint64_t ticks;
-      ssize_t rd = read(e->timerfd, &ticks, sizeof ticks);
-      (void)rd;
+    int n = epoll_wait(e->epfd, evs, 256, (int)((wake - now) / 1000000) + 2);
+    for (int i = 0; i < n; i++) {
+      int fd = evs[i].data.fd;
+      if (fd == e->timerfd) {
+        uint64_t ticks;
+        ssize_t rd = read(e->timerfd, &ticks, sizeof ticks);
+        (void)rd;
+        continue;
+      }
+      int flags = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                  (evs[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                  (evs[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+      e->now_ns = clock_now_ns(); /* one stamp per read: the chunks in it arrived together */
+      curl_multi_socket_action(e->multi, fd, flags, &running);
     }
+    read_done(e);
   }
   return (int)e->unfinished;
 }
