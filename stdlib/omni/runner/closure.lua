@@ -49,13 +49,23 @@ end
 ---@param item table
 ---@return table[] fixtures
 ---@return string? error
+local NONE = {}
+
+-- Names of the autouse fixtures visible from a scope, outermost first;
+-- cached on the scope (scopes are complete once their file has loaded).
+local function autouse_names(scope)
+  local cached = scope.autouse_names
+  if cached then return cached end
+  local names = scope.parent and { table.unpack(autouse_names(scope.parent)) } or {}
+  for _, d in ipairs(scope.autouse) do names[#names + 1] = d.name end
+  scope.autouse_names = names
+  return names
+end
+
 function M.resolve(item)
-  local chain, s = {}, item.scope
-  while s do table.insert(chain, 1, s); s = s.parent end
-  local wanted = {}
-  for _, sc in ipairs(chain) do
-    for _, d in ipairs(sc.autouse) do wanted[#wanted + 1] = d.name end
-  end
+  local auto = autouse_names(item.scope)
+  if #auto == 0 and #item.args == 0 and next(item.indirect) == nil then return NONE end
+  local wanted = { table.unpack(auto) }
   for _, a in ipairs(item.args) do
     if item.values[a] == nil or item.indirect[a] then wanted[#wanted + 1] = a end
   end

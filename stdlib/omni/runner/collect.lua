@@ -203,77 +203,116 @@ local function chain_of(test)
   return groups
 end
 
-local function expand_test(file, test, items, errors)
-  local where = file .. ":" .. test.line
-  local groups = chain_of(test)
-  local opts, marks, gnames = {}, {}, {}
-  for _, g in ipairs(groups) do
-    gnames[#gnames + 1] = g.name
-    for k, v in pairs(g.opts) do if k ~= "marks" then opts[k] = v end end
-    for _, m in ipairs(g.opts.marks or {}) do marks[#marks + 1] = m end
-  end
-  for k, v in pairs(test.opts) do if k ~= "marks" then opts[k] = v end end
-  for _, m in ipairs(test.opts.marks or {}) do marks[#marks + 1] = m end
+local EMPTY = setmetatable({}, { __newindex = function() error("read-only", 2) end })
 
-  local sets, perr = params.expand(test.opts.params)
-  if not sets then
-    errors[#errors + 1] = string.format("%s: test '%s': %s", where, test.name, perr)
-    return
-  end
-  local args = argnames(test.fn)
-  local argset = {}
-  for _, a in ipairs(args) do argset[a] = true end
-  local prefix = file .. "::" .. (#gnames > 0 and (table.concat(gnames, "::") .. "::") or "")
+--- What every item of one file shares (computed once per file).
+local function file_info(file)
   local dir_words = {}
   for part in dirname(file):gmatch("[^/]+") do
     if part ~= "." then dir_words[#dir_words + 1] = part end
   end
+  return { file = file, base = basename(file), dir_words = dir_words, prefix = file .. "::",
+    classname = (file:gsub("%.lua$", ""):gsub("/", ".")) }
+end
+
+--- -k words of an item: its name (with [id]), group names, the file's base
+--- name, folder names and mark names (computed only when -k is given).
+---@param item table
+---@return string[]
+function M.keywords(item)
+  local words = { item.name, item.finfo.base }
+  for _, g in ipairs(item.groups) do words[#words + 1] = g end
+  for _, d in ipairs(item.finfo.dir_words) do words[#words + 1] = d end
+  for _, n in ipairs(item.mark_names) do words[#words + 1] = n end
+  return words
+end
+
+local function check_marks(list, where, test, errors)
+  local norm, names = {}, {}
+  for _, m in ipairs(list) do
+    local nm = norm_mark(m)
+    if not nm then
+      errors[#errors + 1] = string.format("%s: test '%s': a mark must be a name or { name = ..., kwargs = {...} }",
+        where, test.name)
+      return nil
+    end
+    if not markers.known(nm.name) then
+      errors[#errors + 1] = string.format(
+        "%s: test '%s' uses unregistered mark '%s' (register it with omni.register_mark(name, description) in a conftest.lua; `omnilua markers` lists the known ones)",
+        where, test.name, nm.name)
+      return nil
+    end
+    norm[#norm + 1] = nm
+    names[#names + 1] = nm.name
+  end
+  return norm, names
+end
+
+local function expand_test(finfo, test, items, errors)
+  local file = finfo.file
+  local opts, marks, gnames = test.opts, test.opts.marks or EMPTY, EMPTY
+  if test.scope.kind == "group" then
+    local groups = chain_of(test)
+    opts, marks, gnames = {}, {}, {}
+    for _, g in ipairs(groups) do
+      gnames[#gnames + 1] = g.name
+      for k, v in pairs(g.opts) do if k ~= "marks" then opts[k] = v end end
+      for _, m in ipairs(g.opts.marks or EMPTY) do marks[#marks + 1] = m end
+    end
+    for k, v in pairs(test.opts) do if k ~= "marks" then opts[k] = v end end
+    for _, m in ipairs(test.opts.marks or EMPTY) do marks[#marks + 1] = m end
+  end
+
+  local sets, perr = params.expand(test.opts.params)
+  if not sets then
+    errors[#errors + 1] = string.format("%s:%d: test '%s': %s", file, test.line, test.name, perr)
+    return
+  end
+  local args = argnames(test.fn)
+  local argset = EMPTY
+  if #args > 0 then
+    argset = {}
+    for _, a in ipairs(args) do argset[a] = true end
+  end
+  local prefix, classname = finfo.prefix, finfo.classname
+  if #gnames > 0 then
+    prefix = prefix .. table.concat(gnames, "::") .. "::"
+    classname = classname .. "." .. table.concat(gnames, ".")
+  end
+  local base_norm, base_names = EMPTY, EMPTY
+  if #marks > 0 then
+    base_norm, base_names = check_marks(marks, file .. ":" .. test.line, test, errors)
+    if not base_norm then return end
+  end
   for _, set in ipairs(sets) do
-    local all_marks = {}
-    for _, m in ipairs(marks) do all_marks[#all_marks + 1] = m end
-    for _, m in ipairs(set.marks) do all_marks[#all_marks + 1] = m end
-    local norm, names = {}, {}
-    for _, m in ipairs(all_marks) do
-      local nm = norm_mark(m)
-      if not nm then
-        errors[#errors + 1] = string.format("%s: test '%s': a mark must be a name or { name = ..., kwargs = {...} }",
-          where, test.name)
-        return
-      end
-      if not markers.known(nm.name) then
-        errors[#errors + 1] = string.format(
-          "%s: test '%s' uses unregistered mark '%s' (register it with omni.register_mark(name, description) in a conftest.lua; `omnilua markers` lists the known ones)",
-          where, test.name, nm.name)
-        return
-      end
-      norm[#norm + 1] = nm
-      names[#names + 1] = nm.name
+    local norm, names = base_norm, base_names
+    if #set.marks > 0 then
+      local all = { table.unpack(marks) }
+      for _, m in ipairs(set.marks) do all[#all + 1] = m end
+      norm, names = check_marks(all, file .. ":" .. test.line, test, errors)
+      if not norm then return end
     end
     for pname in pairs(set.values) do
       if not set.indirect[pname] and not argset[pname] then
-        errors[#errors + 1] = string.format("%s: test '%s' is parametrized with '%s' but has no parameter of that name",
-          where, test.name, pname)
+        errors[#errors + 1] = string.format("%s:%d: test '%s' is parametrized with '%s' but has no parameter of that name",
+          file, test.line, test.name, pname)
         return
       end
     end
     local name = set.id and (test.name .. "[" .. set.id .. "]") or test.name
-    local keywords = { name, basename(file) }
-    for _, g in ipairs(gnames) do keywords[#keywords + 1] = g end
-    for _, d in ipairs(dir_words) do keywords[#keywords + 1] = d end
-    for _, n in ipairs(names) do keywords[#keywords + 1] = n end
     local item = {
       nodeid = prefix .. name, file = file, line = test.line, name = name, base = test.name,
       groups = gnames, marks = norm, mark_names = names, params = set.ids, values = set.values,
       indirect = set.indirect, fn = test.fn, args = args, opts = opts, scope = test.scope,
-      keywords = keywords,
-      classname = (file:gsub("%.lua$", ""):gsub("/", ".")) .. (#gnames > 0 and ("." .. table.concat(gnames, ".")) or ""),
+      finfo = finfo, classname = classname, timeout = opts.timeout,
     }
-    for _, m in ipairs(norm) do
-      if m.name == "timeout" and m.kwargs and tonumber(m.kwargs.seconds) and not opts.timeout then
-        item.timeout = tonumber(m.kwargs.seconds)
+    if not opts.timeout then
+      for _, m in ipairs(norm) do
+        if m.name == "timeout" and m.kwargs and tonumber(m.kwargs.seconds) then
+          item.timeout = tonumber(m.kwargs.seconds)
+        end
       end
     end
-    item.timeout = opts.timeout or item.timeout
     item.fixtures, item.setup_error = closure.resolve(item)
     items[#items + 1] = item
   end
@@ -292,7 +331,8 @@ function M.load_file(c, file, items)
   if not ok then return collect_error(file, msg, tb) end
   local errors = {}
   local first = #items
-  for _, t in ipairs(fscope.tests) do expand_test(file, t, items, errors) end
+  local finfo = file_info(file)
+  for _, t in ipairs(fscope.tests) do expand_test(finfo, t, items, errors) end
   if #errors > 0 then
     for i = #items, first + 1, -1 do items[i] = nil end
     return collect_error(file, errors[1], table.concat(errors, "\n"))

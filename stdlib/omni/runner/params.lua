@@ -94,6 +94,9 @@ local function entries(params)
   return list
 end
 
+-- The one set of a test without params, shared by all of them (read-only).
+local NO_PARAMS = { { values = {}, ids = {}, indirect = {}, marks = {} } }
+
 --- Expands params into sets. Each set: { id = "1-a", values = {name=v},
 --- ids = {name=token}, indirect = {name=true}, marks = {...} }.
 --- Returns nil, message on a malformed spec.
@@ -101,7 +104,7 @@ end
 ---@return table[]? sets
 ---@return string? err
 function M.expand(params)
-  if params == nil or next(params) == nil then return { { values = {}, ids = {}, indirect = {}, marks = {} } } end
+  if params == nil or next(params) == nil then return NO_PARAMS end
   local list, err = entries(params)
   if not list then return nil, err end
   -- each entry's choices: { values = {name=v}, token, ids, marks }

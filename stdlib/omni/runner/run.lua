@@ -12,6 +12,7 @@ local fs = require "omni.core.fs"
 local M = {}
 
 local decode = cjson.decode
+local byte, match = string.byte, string.match
 
 local function read_file(path)
   local f = io.open(path, "rb")
@@ -102,15 +103,20 @@ function M.execute(env)
       W.exit(ok and 0 or 3)
     end
     if not id then error(err) end
-    workers[id] = { id = id, groups = {}, capture_dir = cfg.capture_dir }
+    workers[id] = { id = id, groups = {}, capture_dir = cfg.capture_dir, units = {} }
     alive = alive + 1
     return workers[id]
   end
 
+  -- A worker holds up to two units: the one it runs and the next, so it
+  -- never waits for the parent between units.
   local function give(w, unit)
-    w.unit, w.pos = unit, 1
+    w.units[#w.units + 1] = unit
     W.send(w.id, cjson.encode({ t = "unit", items = unit }) .. "\n")
-    W.arm(w.id, item_timeout(unit[1]), grace)
+    if #w.units == 1 then
+      w.unit, w.pos = unit, 1
+      W.arm(w.id, item_timeout(unit[1]), grace)
+    end
   end
 
   local function kill_groups(w, only_function)
@@ -184,6 +190,9 @@ function M.execute(env)
         })
         local rest = {}
         for i = w.pos + 1, #w.unit do rest[#rest + 1] = w.unit[i] end
+        for u = 2, #w.units do
+          for _, r in ipairs(w.units[u]) do rest[#rest + 1] = r end
+        end
         if #rest > 0 then
           if stopping == "budget" then
             for _, r in ipairs(rest) do emit_notrun(r, budget_reason(), "budget") end
@@ -212,6 +221,10 @@ function M.execute(env)
   end
 
   local function on_line(w, line)
+    if byte(line, 1) == 80 then -- "P<i> <seconds>": a plain pass
+      local i, d = match(line, "^P(%d+) (%S+)$")
+      return on_result(w, { t = "r", i = tonumber(i), o = "passed", w = "call", d = tonumber(d) })
+    end
     local ok, m = pcall(decode, line)
     if not ok or type(m) ~= "table" then return end
     local t = m.t
@@ -221,36 +234,46 @@ function M.execute(env)
       w.groups[m.g] = m.s
       all_groups[m.g] = true
     elseif t == "done" then
+      local rest = {}
       if w.unit and w.pos <= #w.unit then
         -- the worker ended its unit early: a stop request, or it retired
         -- after running out of memory (then the rest runs elsewhere)
         if stopping == "budget" then
           for i = w.pos, #w.unit do emit_notrun(w.unit[i], budget_reason(), "budget") end
         elseif not stopping then
-          local rest = {}
           for i = w.pos, #w.unit do rest[#rest + 1] = w.unit[i] end
-          qhead = qhead - 1
-          queue[qhead] = rest
         end
       end
-      w.unit = nil
-      W.arm(w.id, 0, grace)
-      if m.retire then w.quitting = true end -- it exits by itself; a fresh one takes over
+      table.remove(w.units, 1)
+      w.unit, w.pos = w.units[1], 1
+      W.arm(w.id, w.unit and item_timeout(w.unit[1]) or 0, grace)
+      if m.retire then
+        -- it exits by itself; a fresh worker takes over what it held
+        w.quitting = true
+        for u = #w.units, 1, -1 do
+          qhead = qhead - 1
+          queue[qhead] = w.units[u]
+        end
+        w.units, w.unit = {}, nil
+      end
+      if #rest > 0 then
+        qhead = qhead - 1
+        queue[qhead] = rest
+      end
     end
   end
 
   while true do
     for _, w in pairs(workers) do
+      while not w.quitting and #w.units < 2 and not stopping and qhead <= #queue do
+        give(w, queue[qhead])
+        queue[qhead] = nil
+        qhead = qhead + 1
+      end
       if not w.unit and not w.quitting then
-        if stopping or qhead > #queue then
-          w.quitting = true
-          W.send(w.id, '{"t":"quit"}\n')
-          W.arm(w.id, timeout > 0 and timeout or 0, grace) -- session teardown is bounded too
-        else
-          give(w, queue[qhead])
-          queue[qhead] = nil
-          qhead = qhead + 1
-        end
+        w.quitting = true
+        W.send(w.id, '{"t":"quit"}\n')
+        W.arm(w.id, timeout > 0 and timeout or 0, grace) -- session teardown is bounded too
       end
     end
     while not stopping and alive < env.workers and qhead <= #queue do

@@ -1,6 +1,8 @@
 --- Selection in the parent: -m over marks and -k over keywords (compiled
 --- by omni.core.expr, pytest's grammar), "file::name" node id selectors
 --- and --lf. What is not selected is counted as deselected.
+local keywords = require("omni.runner.collect").keywords
+
 local M = {}
 
 local function expr_module()
@@ -60,7 +62,7 @@ function M.apply(items, exprs, selectors, last_failed)
     if sel then keep = selected_by_ids(it, sel) end
     if keep and last_failed then keep = last_failed[it.nodeid] or false end
     if keep and m then keep = m:match_marks(it.marks) end
-    if keep and k then keep = k:match_keywords(it.keywords) end
+    if keep and k then keep = k:match_keywords(it.keywords or keywords(it)) end
     if keep then out[#out + 1] = i else deselected = deselected + 1 end
   end
   return out, deselected

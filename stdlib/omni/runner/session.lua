@@ -60,11 +60,20 @@ end
 
 local function load_stdlib_fixtures()
   -- Fixtures the stdlib ships (like pytest plugins): stdlib/omni/fixtures/*.lua
-  -- call require("omni.fixture").define(...).
+  -- call omni.fixture(...) as a conftest.lua does; they land in the builtin
+  -- scope, below every suite's conftest.lua (which may override them).
+  local context = require "omni.runner.context"
+  local fixture = require "omni.fixture"
   local dir = host.root .. "/stdlib/omni/fixtures"
   for _, n in ipairs(fs.list(dir) or {}) do
     local mod = n:match("^(.-)%.lua$")
-    if mod then require("omni.fixtures." .. mod) end
+    if mod then
+      local saved = context.scope
+      context.scope = fixture.builtin_scope
+      local ok, err = pcall(require, "omni.fixtures." .. mod)
+      context.scope = saved
+      if not ok then error(err, 0) end
+    end
   end
 end
 

@@ -2,7 +2,8 @@
 --- parent's collected items. Reads commands (JSON lines) from the parent,
 --- runs the items of each batch in order and answers one JSON line per
 --- result. Commands: { t = "unit", items = {i...} } and { t = "quit" }.
---- Answers: { t = "r", i = item, o = outcome, ... } per test, { t = "x", ... }
+--- Answers: { t = "r", i = item, o = outcome, ... } per test ("P<i> <seconds>"
+--- for a plain pass), { t = "x", ... }
 --- for an extra teardown error, { t = "g", g = pgid, s = scope } per process
 --- group a test starts, { t = "done" } at the end of a batch.
 local cjson = require "cjson"
@@ -14,6 +15,7 @@ local track = require "omni.runner.track"
 local M = {}
 
 local encode = cjson.encode
+local format = string.format
 
 local function send(t) W.reply(encode(t) .. "\n") end
 
@@ -54,9 +56,14 @@ function M.main(items, cfg)
       local item = items[idx]
       local res, stale, extra = exec.run(item, stack, rt)
       if capture then res.so, res.se = W.capture_take() else io.stdout:flush() end
-      res.t, res.i = "r", idx
       for _, e in ipairs(stale) do send_extra(last or idx, e, rt, item) end
-      send(res)
+      if res.o == "passed" and not res.so and not res.se then
+        -- the common case in a compact form the parent parses without JSON
+        W.reply(format("P%d %.9f\n", idx, res.d))
+      else
+        res.t, res.i = "r", idx
+        send(res)
+      end
       for _, e in ipairs(extra) do send_extra(idx, e, rt, item) end
       last = idx
       if rt.retire then break end
