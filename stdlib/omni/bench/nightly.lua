@@ -148,15 +148,17 @@ function M.expand(data, file, opts)
             goto next_block
           end
           -- sweep length: every list must have the same length
-          local n, first
+          local n, first, uneven
           for k in pairs(SWEEP) do
             local v = params[k]
             if is_list(v) then
               if n and #v ~= n then
                 bad("%s: %s has %d values but %s has %d (lists must have equal lengths)", B, k, #v, first, n)
+                uneven = true
               elseif not n then n, first = #v, k end
             end
           end
+          if uneven then goto next_block end
           n = n or 1
           local metrics, merr = result.parse_metrics(params.percentile_metrics or result.DEFAULT_METRICS)
           if not metrics then bad("%s.percentile-metrics: %s", B, merr) metrics = {} end
@@ -169,7 +171,8 @@ function M.expand(data, file, opts)
             local pt = {}
             for k, v in pairs(params) do
               if k ~= "baseline" then
-                local x = (SWEEP[k] and is_list(v)) and v[i] or v
+                local x = v
+                if SWEEP[k] and is_list(v) then x = v[i] end
                 if M.PARAMS[k] == "int" then x = math.tointeger(x) or x end
                 pt[k] = x
               end
