@@ -73,7 +73,7 @@ local function request_for(rt, item, def)
     param = param, nodeid = item.nodeid, marks = item.mark_names, run_level = rt.run_level,
     config = rt.config, fixturename = def and def.name or nil, scope = def and def.scope or "function",
     node = { name = item.name, nodeid = item.nodeid, file = item.file, line = item.line,
-      marks = item.marks, params = item.params, keywords = item.keywords },
+      marks = item.marks, params = item.params, keywords = require("omni.runner.collect").keywords(item) },
   }
 end
 M.request_for = request_for

@@ -17,6 +17,8 @@ local Param = { __name = "omni.Param" }
 local Indirect = { __name = "omni.Indirect" }
 M.Param, M.Indirect = Param, Indirect
 
+local getinfo = debug.getinfo
+
 local function caller(level)
   local info = debug.getinfo(level + 1, "Sl")
   return info.short_src, info.currentline
@@ -60,14 +62,14 @@ function M.test(name, opts, fn)
   if type(fn) ~= "function" then
     error(string.format("omni.test '%s': the test body must be a function", name), 2)
   end
-  check_opts("omni.test '" .. name .. "'", opts, 2)
+  if next(opts) ~= nil then check_opts("omni.test '" .. name .. "'", opts, 2) end
   local file = context.file
   if not file or not file.tests then
     error("omni.test: tests belong in test files, not in conftest.lua", 2)
   end
-  local src, line = caller(2)
-  file.tests[#file.tests + 1] = {
-    name = name, opts = opts, fn = fn, line = line, src = src, scope = context.scope,
+  local tests = file.tests
+  tests[#tests + 1] = {
+    name = name, opts = opts, fn = fn, line = getinfo(2, "l").currentline, scope = context.scope,
   }
 end
 
