@@ -113,23 +113,6 @@ local function collect_error(file, message, longrepr)
   }
 end
 
---- The stdlib's own conftests (stdlib/omni/fixtures/*.lua: omni_server,
---- openai_client, ...) form one scope between the builtins and the user's
---- conftests, so a suite can override any of them, as with pytest plugins.
-local function plugin_scope(c)
-  if c.plugins then return c.plugins end
-  local dir = require("omni.core.host").root .. "/stdlib/omni/fixtures"
-  local scope = context.new_scope("conftest", fixture.builtin_scope, { path = dir })
-  for _, name in ipairs(fs.list(dir) or {}) do
-    if name:match("%.lua$") then
-      local ok, msg, tb = load_into(join(dir, name), scope)
-      if not ok then error(tb or msg, 0) end -- a broken stdlib is an internal error
-    end
-  end
-  c.plugins = scope
-  return scope
-end
-
 --- The scope for files in `dir` (conftests from the root down), or nil and
 --- the collection error of a broken conftest.
 local function dir_scope(c, dir)
@@ -137,11 +120,11 @@ local function dir_scope(c, dir)
   local parent
   if dir == "." or dir:sub(1, 1) == "/" then
     -- the root, or a folder outside it: only its own conftest.lua applies
-    parent = plugin_scope(c)
+    parent = fixture.builtin_scope
   else
     local up = dirname(dir)
     if up == dir then
-      parent = plugin_scope(c)
+      parent = fixture.builtin_scope
     else
       local err
       parent, err = dir_scope(c, up)
