@@ -49,6 +49,16 @@ local function audio_plausible(resp, spoken, what)
 end
 
 local function check_audio(resp)
+  if resp.audio_bytes and #resp.audio_pieces == 0 then -- offline: one file, no pieces
+    local info, why = require("omni.media").decode_wav(resp.audio_bytes)
+    if not info then
+      fail(resp, "audio", "the audio file is not a valid WAV: " .. tostring(why))
+      return
+    end
+    resp.audio_duration = info.duration
+    if info.duration <= 0 then fail(resp, "audio", "the audio decodes as WAV but lasts 0 s") end
+    return
+  end
   if #resp.audio_pieces == 0 then
     fail(resp, "audio", "audio was asked for but the answer has none")
     return
@@ -124,7 +134,7 @@ end
 function M.chat(resp, cfg, level)
   for _, p in ipairs(resp.problems) do fail(resp, p.check, p.message) end
   if #resp.problems > 0 then return end
-  local stops = false
+  local stops = cfg.offline -- batch outputs carry no finish reason
   for _, fr in ipairs(resp.finish_reasons) do
     if fr == "stop" or fr == "length" then stops = true end
   end
