@@ -158,6 +158,37 @@ end
 
 -- ------------------------------------------------------------------- chat --
 
+--- Parses and checks one chat answer: `res` is an omni.http.batch result
+--- (a response with ok = true, or {ok = false, err, code, partial}). Used by
+--- send_request; public so that answers from elsewhere can be checked.
+---@param index integer
+---@param res table
+---@param cfg table the request config, with modalities set
+---@param level string
+---@param stream boolean
+---@return omni.openai.Response resp with resp.failures filled
+function M.chat_response(index, res, cfg, level, stream)
+  local resp = parse.new(index, stream)
+  if not res.ok then
+    transport_failure(resp, res)
+    parse.finish(resp, res.partial)
+    return resp
+  end
+  resp.status = res.status
+  if res.status < 200 or res.status >= 300 then
+    checks.fail(resp, "status", string.format("HTTP %d: %s", res.status, excerpt.trim(res.body)), "HTTP_STATUS")
+  elseif stream then
+    parse.events(resp, res.events)
+    parse.finish(resp, res)
+    checks.chat(resp, cfg, level)
+  else
+    parse.body(resp, res.body)
+    parse.finish(resp, res)
+    checks.chat(resp, cfg, level)
+  end
+  return resp
+end
+
 local function chat_body(cfg)
   local body = { model = cfg.model, messages = cfg.messages, stream = cfg.stream == true }
   if cfg.modalities ~= nil and cfg.send_modalities ~= false then body.modalities = cfg.modalities end
@@ -211,27 +242,7 @@ function Client:send_request(config, opts)
   for i = 1, n do reqs[i] = self:http_opts("/chat/completions", body, stream, config.extra_headers) end
   local results = http.batch(reqs, { concurrency = opts.concurrency or n })
   local responses = {}
-  for i, res in ipairs(results) do
-    local resp = parse.new(i, stream)
-    if not res.ok then
-      transport_failure(resp, res)
-      parse.finish(resp, res.partial)
-    else
-      resp.status = res.status
-      if res.status < 200 or res.status >= 300 then
-        checks.fail(resp, "status", string.format("HTTP %d: %s", res.status, excerpt.trim(res.body)), "HTTP_STATUS")
-      elseif stream then
-        parse.events(resp, res.events)
-        parse.finish(resp, res)
-        checks.chat(resp, cfg, level)
-      else
-        parse.body(resp, res.body)
-        parse.finish(resp, res)
-        checks.chat(resp, cfg, level)
-      end
-    end
-    responses[i] = resp
-  end
+  for i, res in ipairs(results) do responses[i] = M.chat_response(i, res, cfg, level, stream) end
   local out = conclude(self, stream and "chat stream" or "chat", config, level, responses, opts, where)
   return out
 end
