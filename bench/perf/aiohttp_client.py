@@ -1,0 +1,25 @@
+"""The Python baseline: N non-streaming POSTs with C concurrent aiohttp tasks.
+Usage: /usr/bin/python3 aiohttp_client.py URL N C  -> prints requests/s."""
+import asyncio, sys, time
+import aiohttp
+
+BODY = ('{"model":"omni-dummy","messages":[{"role":"user","content":[{"type":"text","text":"the of and to in is was for"}]}],'
+        '"max_completion_tokens":8,"stream":false,"ignore_eos":true,"modalities":["text"]}')
+
+async def main(url, n, c):
+    left = [n]
+    ok = [0]
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=c),
+                                     timeout=aiohttp.ClientTimeout(total=10)) as s:
+        async def worker():
+            while left[0] > 0:
+                left[0] -= 1
+                async with s.post(url, data=BODY, headers={"Content-Type": "application/json"}) as r:
+                    await r.read()
+                    ok[0] += r.status == 200
+        t0 = time.perf_counter()
+        await asyncio.gather(*[worker() for _ in range(c)])
+        dt = time.perf_counter() - t0
+    print(f"{ok[0] / dt:.1f}")
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
