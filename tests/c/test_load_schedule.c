@@ -76,8 +76,8 @@ static void chunks(void) {
 /* A 16-bit mono WAV of `frames` frames at `rate`, base64-encoded. */
 static void wav(unsigned char *out, int frames, int rate) {
   uint32_t data = (uint32_t)frames * 2;
-  unsigned char h[44] = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' ',
-                         16,  0,   0,   0,   1, 0, 1, 0};
+  unsigned char h[44] = {'R', 'I', 'F', 'F', 0,  0, 0, 0, 'W', 'A', 'V', 'E',
+                         'f', 'm', 't', ' ', 16, 0, 0, 0, 1,   0,   1,   0};
   uint32_t riff = 36 + data, br = (uint32_t)rate * 2;
   memcpy(h + 4, &riff, 4);
   memcpy(h + 24, &rate, 4);
