@@ -246,9 +246,6 @@ static int pump_stream(dummy_server *s, conn *c, int64_t now) {
       rc = -1; /* drop: no terminating chunk, the client sees a cut body */
     }
   }
-  /* A burst cut short by the limit goes on at the next turn. */
-  if (c->reply && c->timer_pos == SIZE_MAX && c->out.len < OUT_HIGH_WATER)
-    dummy_timers_set(&s->timers, c, &c->timer_pos, now);
   dbuf_free(&ev);
   return rc;
 }
@@ -261,7 +258,14 @@ static int service(dummy_server *s, conn *c, int64_t now) {
     return -1;
   if (!c->busy && !c->stalled && !c->closing && c->in.len > 0 && process_requests(s, c) != 0)
     return -1;
-  return flush(c); /* edge-triggered: what is not sent now waits for EPOLLOUT */
+  if (flush(c) != 0) /* edge-triggered: what is not sent now waits for EPOLLOUT */
+    return -1;
+  /* Everything went out and chunks are still due (a burst ended): go on at
+   * the next turn, after the other connections. If the socket is full
+   * instead, EPOLLOUT brings us back. */
+  if (c->reply && c->timer_pos == SIZE_MAX && c->out.len < OUT_HIGH_WATER)
+    dummy_timers_set(&s->timers, c, &c->timer_pos, now + 1);
+  return 0;
 }
 
 static int process_requests(dummy_server *s, conn *c) {

@@ -230,3 +230,18 @@ omni.test("port_taken", { marks = { "cpu" } }, function(server)
   assert.equal(code, "EADDRINUSE")
   assert.match(err, "the port is taken")
 end)
+
+-- Regression: with itl 0 a burst of big audio chunks fills the output buffer;
+-- when the socket takes it all at once the stream must still go on.
+omni.test("itl_zero_streams_with_audio_complete", { marks = { "cpu" } }, function()
+  local s <close> = assert.not_nil(dummy.start { port = 0, output_tokens = 40 })
+  local reqs = {}
+  for i = 1, 40 do
+    reqs[i] = { url = "http://127.0.0.1:" .. s:port() .. "/v1/chat/completions", stream = true, events = "times",
+      body = { model = "omni-dummy", stream = true, messages = user("x") }, timeout = 60, idle_timeout = 10 }
+  end
+  for i, r in ipairs(http.batch(reqs, { concurrency = 40 })) do
+    assert.truthy(r.ok, r.err)
+    assert.equal(#r.event_times, 40 + 24 + 1, "request " .. i) -- 40 text, 12 s of audio in 0.5 s pieces, [DONE]
+  end
+end)
