@@ -179,6 +179,9 @@ function Console:report_section(title, list, head)
       body = "[" .. CAUSE[rec.cause] .. "] " .. body
     end
     self:write(body, body:sub(-1) == "\n" and "" or "\n")
+    if rec.category then
+      self:write("category: ", rec.category, (rec.category_link and " (see " .. rec.category_link .. ")" or ""), "\n")
+    end
     self:captured(rec)
   end
 end
@@ -187,7 +190,12 @@ end
 function Console:summary_line(word, rec)
   local msg = rec.message or (rec.longrepr or ""):match("[^\n]*") or ""
   msg = msg:match("[^\n]*")
-  if rec.cause and CAUSE[rec.cause] then msg = "[" .. CAUSE[rec.cause] .. "] " .. msg end
+  -- the catalog category (docs/ci/failures.md) when annotated, else the cause
+  if rec.category then
+    msg = "[" .. rec.category .. "] " .. msg
+  elseif rec.cause and CAUSE[rec.cause] then
+    msg = "[" .. CAUSE[rec.cause] .. "] " .. msg
+  end
   local line = word .. " " .. (rec.when == "collect" and (rec.file or rec.nodeid) or rec.nodeid)
   if msg ~= "" then
     line = line .. " - " .. msg

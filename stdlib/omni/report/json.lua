@@ -69,6 +69,9 @@ encode = function(v, as_array, depth)
   return "null"
 end
 
+local FIXED = {}
+for _, k in ipairs(RECORD_FIELDS) do FIXED[k] = true end
+
 local function encode_record(rec)
   local out = {}
   for _, k in ipairs(RECORD_FIELDS) do
@@ -79,6 +82,19 @@ local function encode_record(rec)
       v = v or {}
     end
     out[#out + 1] = encode_string(k) .. ":" .. encode(v, ARRAYS[k], 0)
+  end
+  -- whatever else a record carries (flaky, reruns, rerun_failures, category,
+  -- category_link, level, step, ...) follows the fixed fields, sorted
+  local extra
+  for k in next, rec do
+    if not FIXED[k] and type(k) == "string" then
+      extra = extra or {}
+      extra[#extra + 1] = k
+    end
+  end
+  if extra then
+    table.sort(extra)
+    for _, k in ipairs(extra) do out[#out + 1] = encode_string(k) .. ":" .. encode(rec[k], false, 0) end
   end
   return "{" .. table.concat(out, ",") .. "}"
 end

@@ -40,7 +40,7 @@ end
 
 --- The order pytest's closing line uses; unknown categories follow it.
 M.COUNT_ORDER = { "failed", "passed", "skipped", "deselected", "xfailed", "xpassed", "error",
-  "notrun" }
+  "notrun", "flaky" }
 
 local NOUNS = { notrun = "not run" }
 

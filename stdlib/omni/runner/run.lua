@@ -6,6 +6,7 @@
 --- elsewhere), the run budget, -x/--maxfail, SIGINT/SIGTERM.
 local cjson = require "cjson"
 local W = require "omni.core.worker"
+local rerun = require "omni.rerun"
 local clock = require "omni.core.clock"
 local fs = require "omni.core.fs"
 
@@ -38,6 +39,7 @@ local function fmt(s) return string.format("%g", s) end
 ---@field cfg table worker configuration (see omni.runner.worker)
 ---@field run_dir string a private folder for capture files
 ---@field emit fun(rec: table) called once per result record
+---@field reruns omni.RerunPolicy? --reruns: failed tests run again (crashes too)
 
 --- Runs the units; returns { interrupted = "SIGINT"|nil, budget_exhausted = bool,
 --- stopped = "maxfail"|nil, notrun = N }.
@@ -55,6 +57,8 @@ function M.execute(env)
   local notrun = 0
   local budget_at = env.budget and (clock.now_ns() + math.floor(env.budget * 1e9)) or nil
   local all_groups = {}
+  local policy = env.reruns
+  local attempts = {} -- item index -> failed attempts so far (records), --reruns
 
   local function item_timeout(idx)
     local t = items[idx].timeout or timeout
@@ -62,6 +66,11 @@ function M.execute(env)
   end
 
   local function emit_notrun(idx, reason, cause)
+    if attempts[idx] then -- it failed already and waited for a rerun: report that
+      local list = attempts[idx]
+      attempts[idx] = nil
+      return env.emit(rerun.combine(list))
+    end
     local item = items[idx]
     notrun = notrun + 1
     env.emit({
@@ -84,7 +93,13 @@ function M.execute(env)
     }
   end
 
-  local function emit(rec)
+  local function emit(rec, idx)
+    local earlier = idx and attempts[idx]
+    if earlier then
+      attempts[idx] = nil
+      earlier[#earlier + 1] = rec
+      rec = rerun.combine(earlier)
+    end
     if rec.outcome == "failed" or rec.outcome == "error" then failures = failures + 1 end
     env.emit(rec)
   end
@@ -112,7 +127,14 @@ function M.execute(env)
   -- never waits for the parent between units.
   local function give(w, unit)
     w.units[#w.units + 1] = unit
-    W.send(w.id, cjson.encode({ t = "unit", items = unit }) .. "\n")
+    local prior
+    for _, idx in ipairs(unit) do
+      if attempts[idx] then
+        prior = prior or {}
+        prior[tostring(idx)] = #attempts[idx]
+      end
+    end
+    W.send(w.id, cjson.encode({ t = "unit", items = unit, prior = prior }) .. "\n")
     if #w.units == 1 then
       w.unit, w.pos = unit, 1
       W.arm(w.id, item_timeout(unit[1]), grace)
@@ -147,8 +169,20 @@ function M.execute(env)
       W.arm(w.id, nxt and item_timeout(nxt) or timeout, grace)
       kill_groups(w, true)
     end
-    emit(rec)
+    emit(rec, m.t == "r" and m.i or nil)
     if env.maxfail and failures >= env.maxfail and not stopping then stop_all("maxfail") end
+  end
+
+  -- A failed attempt that the worker reruns: kept until the last attempt's
+  -- result, and the test's deadline starts again.
+  local function on_attempt(w, m)
+    local list = attempts[m.i] or {}
+    attempts[m.i] = list
+    list[#list + 1] = record(items[m.i], m)
+    if w.unit and w.unit[w.pos] == m.i then
+      W.arm(w.id, item_timeout(m.i), grace)
+      kill_groups(w, true)
+    end
   end
 
   local function crash_record(w)
@@ -181,14 +215,24 @@ function M.execute(env)
       local idx, cause, message = crash_record(w)
       if idx then
         local item = items[idx]
-        emit({
+        local rec = {
           nodeid = item.nodeid, file = item.file, line = item.line, name = item.name,
           classname = item.classname, outcome = "failed", when = "call", duration = 0,
           marks = item.mark_names, params = item.params, message = message, longrepr = message,
           cause = cause, stdout = read_file(w.capture_dir .. "/out"),
           stderr = read_file(w.capture_dir .. "/err"),
-        })
+        }
         local rest = {}
+        local tries = 1 + (attempts[idx] and #attempts[idx] or 0)
+        if policy and not stopping and policy:should_rerun(rec, tries) then
+          -- a crash or a forced kill is rerun too, in a fresh worker
+          local list = attempts[idx] or {}
+          attempts[idx] = list
+          list[#list + 1] = rec
+          rest[1] = idx
+        else
+          emit(rec, idx)
+        end
         for i = w.pos + 1, #w.unit do rest[#rest + 1] = w.unit[i] end
         for u = 2, #w.units do
           for _, r in ipairs(w.units[u]) do rest[#rest + 1] = r end
@@ -230,6 +274,8 @@ function M.execute(env)
     local t = m.t
     if t == "r" or t == "x" then
       on_result(w, m)
+    elseif t == "a" then
+      on_attempt(w, m)
     elseif t == "g" then
       w.groups[m.g] = m.s
       all_groups[m.g] = true
@@ -312,6 +358,8 @@ function M.execute(env)
       end
     end
   end
+  -- failed attempts whose rerun never came (the run stopped): their failure stands
+  for _, list in pairs(attempts) do emit(rerun.combine(list)) end
   -- whatever a test started and left behind goes now
   for pgid in pairs(all_groups) do W.kill_group(pgid) end
   W.reap()

@@ -12,6 +12,11 @@ local select_items = require "omni.runner.select"
 local plan = require "omni.runner.plan"
 local run = require "omni.runner.run"
 local cache = require "omni.runner.cache"
+local shard = require "omni.shard"
+local rerun = require "omni.rerun"
+local durations_db = require "omni.durations"
+local failures = require "omni.failures"
+local ci = require "omni.ci"
 local standin = require "omni.runner.standin"
 
 local M = {}
@@ -77,6 +82,16 @@ local function load_stdlib_fixtures()
   end
 end
 
+-- Views of the selected items for omni.shard (nodeid, params, index).
+local function selected_items(items, selected)
+  local out = {}
+  for i, idx in ipairs(selected) do
+    local it = items[idx]
+    out[i] = { nodeid = it.nodeid, params = it.params, index = idx }
+  end
+  return out
+end
+
 ---@param o table parsed options
 ---@param argv string[] the raw arguments (report metadata)
 ---@param util table parsers from omni.cli.test
@@ -119,6 +134,18 @@ function M.run(o, argv, util)
     if not k then argparse.usage_error("omnilua test: -o expects KEY=VALUE, got '%s'", kv) end
     config[k] = v
   end
+  local shard_k, shard_n
+  if o.shard then
+    local k, n = shard.parse(o.shard)
+    if not k then argparse.usage_error("omnilua test: --shard: %s", n) end
+    shard_k, shard_n = k, n
+  end
+  if o.reruns < 0 then
+    argparse.usage_error("omnilua test: --reruns expects a number >= 0, got %d", o.reruns)
+  end
+  if o.strict_budget and not budget then
+    argparse.usage_error("omnilua test: --strict-budget needs --budget")
+  end
   local verbosity = math.max(-2, math.min(2, o.verbose - o.quiet))
   local exprs, err = select_items.compile(o.markexpr, o.keyword)
   if not exprs then
@@ -143,6 +170,35 @@ function M.run(o, argv, util)
   end
   local selected, deselected = select_items.apply(items, exprs, selectors,
     o.last_failed and cache.last_failed(root) or nil)
+  local db_path = root .. "/" .. durations_db.DEFAULT_PATH
+  local db
+  if shard_k then
+    db = durations_db.load(db_path)
+    local mine = shard.select(selected_items(items, selected), shard_k, shard_n,
+      { durations = db, expensive = shard.DEFAULT_EXPENSIVE })
+    deselected = deselected + #selected - #mine
+    selected = {}
+    for i, it in ipairs(mine) do selected[i] = it.index end
+  end
+
+  -- budget forecast from recorded durations ------------------------------------
+  if budget and not o.collect_only and #selected > 0 then
+    db = db or durations_db.load(db_path)
+    local ids = {}
+    for i, idx in ipairs(selected) do ids[i] = items[idx].nodeid end
+    local pred = durations_db.predict(db, ids)
+    if pred.known > 0 then
+      local verdict, msg = durations_db.forecast(pred.seconds, budget, o.strict_budget)
+      local basis = string.format(" (%d of %d selected tests recorded in %s)", pred.known, #ids,
+        durations_db.DEFAULT_PATH)
+      if verdict == "refuse" then
+        io.stderr:write("ERROR: ", msg, basis, "; refusing to start (--strict-budget)\n")
+        return 4
+      elseif verdict == "warn" then
+        io.stderr:write("WARNING: ", msg, basis, "\n")
+      end
+    end
+  end
 
   -- reporters --------------------------------------------------------------------
   local reps = {}
@@ -160,9 +216,10 @@ function M.run(o, argv, util)
     for _, r in ipairs(reps) do r[method](r, arg) end
   end
 
+  local ran_any = false
   local counts = { passed = 0, failed = 0, error = 0, skipped = 0, xfailed = 0, xpassed = 0,
     notrun = 0, deselected = deselected }
-  local durations, failed_ids, ran_ids = {}, {}, {}
+  local records, failed_ids, ran_ids = {}, {}, {}
   each("start", {
     rootdir = root, args = argv, started_at = started_at, hostname = hostname(),
     run_level = o.run_level, markexpr = o.markexpr, keywordexpr = o.keyword, workers = workers,
@@ -171,6 +228,8 @@ function M.run(o, argv, util)
   for _, e in ipairs(errors) do
     counts.error = counts.error + 1
     failed_ids[e.nodeid] = true
+    failures.annotate({ e })
+    records[#records + 1] = e
     each("collect_error", e)
   end
 
@@ -181,10 +240,21 @@ function M.run(o, argv, util)
     return s
   end
   local function done(code, extra)
+    local flaky = rerun.count_flaky(records)
+    if flaky > 0 then counts.flaky = flaky end
     local s = summary(extra)
     s.exitcode = code
     each("finish", s)
-    if not o.collect_only then cache.save(root, failed_ids, ran_ids) end
+    if not o.collect_only then
+      cache.save(root, failed_ids, ran_ids)
+      -- a shard leaves the file alone: every shard of a CI run must balance
+      -- with the same durations (omnilua merge records the shards' ones)
+      if ran_any and not shard_k then
+        local ok, werr = durations_db.update_file(db_path, records)
+        if not ok then io.stderr:write("WARNING: cannot record durations in ", db_path, ": ", tostring(werr), "\n") end
+      end
+      ci.emit(records, s)
+    end
     return code
   end
 
@@ -209,10 +279,15 @@ function M.run(o, argv, util)
     if items[idx].setup_error then pre_errors[#pre_errors + 1] = idx else runnable[#runnable + 1] = idx end
   end
   local function emit(rec)
-    counts[rec.outcome] = (counts[rec.outcome] or 0) + 1
+    local oc = rec.outcome
+    counts[oc] = (counts[oc] or 0) + 1
     ran_ids[rec.nodeid] = true
-    if rec.outcome == "failed" or rec.outcome == "error" then failed_ids[rec.nodeid] = true end
-    if o.durations then durations[#durations + 1] = rec end
+    ran_any = true
+    if oc ~= "passed" or rec.flaky then
+      if oc == "failed" or oc == "error" then failed_ids[rec.nodeid] = true end
+      failures.annotate({ rec }) -- category and category_link, before any reporter sees it
+    end
+    records[#records + 1] = rec
     each("result", rec)
   end
   for _, idx in ipairs(pre_errors) do
@@ -227,8 +302,10 @@ function M.run(o, argv, util)
     items = items, units = units, workers = math.min(workers, math.max(1, #units)),
     timeout = o.timeout, grace = o.timeout_grace, budget = budget, budget_text = o.budget,
     maxfail = maxfail, run_dir = run_dir, emit = emit,
+    reruns = o.reruns > 0 and rerun.new(o.reruns) or nil,
     cfg = { capture = not o.no_capture, memory_limit = memory, memory_text = memory > 0 and util.size_text(memory) or "none",
       timeout = o.timeout, run_level = o.run_level, config = config, tmp_root = run_dir, maxfail = maxfail,
+      reruns = o.reruns,
       gpu_available = gpu_available },
   })
   rmtree(run_dir)

@@ -3,7 +3,8 @@
 --- runs the items of each batch in order and answers one JSON line per
 --- result. Commands: { t = "unit", items = {i...} } and { t = "quit" }.
 --- Answers: { t = "r", i = item, o = outcome, ... } per test ("P<i> <seconds>"
---- for a plain pass), { t = "x", ... }
+--- for a plain pass), { t = "a", ... } per failed attempt before a rerun
+--- (--reruns), { t = "x", ... }
 --- for an extra teardown error, { t = "g", g = pgid, s = scope } per process
 --- group a test starts, { t = "done" } at the end of a batch.
 local cjson = require "cjson"
@@ -11,6 +12,7 @@ local W = require "omni.core.worker"
 local exec = require "omni.runner.exec"
 local fixture = require "omni.fixture"
 local track = require "omni.runner.track"
+local rerun = require "omni.rerun"
 
 local M = {}
 
@@ -43,6 +45,7 @@ function M.main(items, cfg)
   end
   track.sink = function(pgid, scope) send({ t = "g", g = pgid, s = scope }) end
   local stack = fixture.new_stack(rt)
+  local policy = (cfg.reruns or 0) > 0 and rerun.new(cfg.reruns) or nil
   local last
   local failures = 0
   while true do
@@ -51,12 +54,29 @@ function M.main(items, cfg)
     local cmd = cjson.decode(line)
     if cmd.t == "quit" then break end
     local stop_ok = true
+    local prior = cmd.prior
     for _, idx in ipairs(cmd.items) do
       if W.stop_requested() then stop_ok = false; break end
       local item = items[idx]
       local res, stale, extra = exec.run(item, stack, rt)
       if capture then res.so, res.se = W.capture_take() else io.stdout:flush() end
       for _, e in ipairs(stale) do send_extra(last or idx, e, rt, item) end
+      if policy then
+        -- --reruns: a failed attempt goes to the parent as "a" (it re-arms
+        -- the test's deadline and combines the attempts); the test runs
+        -- again here, so its function fixtures are set up afresh
+        local attempt = 1 + (prior and prior[tostring(idx)] or 0)
+        while not rt.retire and not W.stop_requested()
+          and policy:should_rerun({ outcome = res.o, when = res.w, cause = res.c }, attempt) do
+          for _, e in ipairs(extra) do send_extra(idx, e, rt, item) end
+          res.t, res.i = "a", idx
+          send(res)
+          attempt = attempt + 1
+          res, stale, extra = exec.run(item, stack, rt)
+          if capture then res.so, res.se = W.capture_take() else io.stdout:flush() end
+          for _, e in ipairs(stale) do send_extra(idx, e, rt, item) end
+        end
+      end
       if res.o == "passed" and not res.so and not res.se then
         -- the common case in a compact form the parent parses without JSON
         W.reply(format("P%d %.9f\n", idx, res.d))
