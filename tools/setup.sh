@@ -22,6 +22,13 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# the interop tests drive the dummy server with the official `openai` npm client
+# and point omnilua's client at an npm mock server (tests/interop/node)
+if [ "${1:-}" = "--test" ] && [ ! -d tests/interop/node/node_modules ]; then
+  npm ci --prefix tests/interop/node --no-audit --no-fund >/dev/null 2>&1 ||
+    echo "setup: npm ci in tests/interop/node failed: the interop tests will skip"
+fi
+
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 echo "setup: built build/omnilua"
