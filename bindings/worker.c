@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -417,6 +418,21 @@ static int worker_exit(lua_State *L) {
   return 0;
 }
 
+/* For the runner's self-tests: reserve_for_test(bytes) maps and unmaps an
+ * inaccessible range the way the CUDA runtime reserves address space; true,
+ * or nil and the error when the memory limit refuses it. */
+static int worker_reserve_for_test(lua_State *L) {
+  lua_Integer bytes = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, bytes > 0, 1, "positive size expected");
+  void *p =
+      mmap(NULL, (size_t)bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    return errno_result(L, "cannot reserve address space", errno);
+  munmap(p, (size_t)bytes);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* For the runner's self-tests: crash like a broken C binding would. */
 static int worker_crash_for_test(lua_State *L) {
   static const char *const how[] = {"segv", "abort", NULL};
@@ -458,6 +474,7 @@ static const luaL_Reg worker_functions[] = {{"init_parent", worker_init_parent},
                                             {"capture_take", worker_capture_take},
                                             {"exit", worker_exit},
                                             {"crash_for_test", worker_crash_for_test},
+                                            {"reserve_for_test", worker_reserve_for_test},
                                             {NULL, NULL}};
 
 int luaopen_omni_core_worker(lua_State *L) {

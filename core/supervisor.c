@@ -282,9 +282,13 @@ void sup_release(sup_worker *w) {
 }
 
 int sup_limit_memory(uint64_t bytes) {
+  /* RLIMIT_DATA, not RLIMIT_AS: the CUDA runtime reserves tens of GiB of
+   * address space (PROT_NONE) at init, which an address-space cap breaks.
+   * Linux >= 4.7 counts private writable mappings (brk, anonymous mmap: what
+   * malloc uses) against RLIMIT_DATA, so a runaway allocation still fails. */
   struct rlimit rl;
   rl.rlim_cur = rl.rlim_max = (rlim_t)bytes;
-  return setrlimit(RLIMIT_AS, &rl) == 0 ? 0 : errno;
+  return setrlimit(RLIMIT_DATA, &rl) == 0 ? 0 : errno;
 }
 
 static int redirect(const char *path, int fd) {

@@ -70,7 +70,10 @@ void sup_release(sup_worker *w);
 /* Reaps every exited child that is not a worker (orphans we inherited). */
 void sup_reap_orphans(void);
 
-/* Worker side: caps the address space (RLIMIT_AS) at bytes; 0 or errno. */
+/* Worker side: caps the data segment (RLIMIT_DATA) at bytes; 0 or errno.
+ * Not RLIMIT_AS: CUDA reserves huge PROT_NONE ranges of address space; since
+ * Linux 4.7 RLIMIT_DATA counts private writable mappings (malloc, mmap of
+ * anonymous memory) and not such reservations. */
 int sup_limit_memory(uint64_t bytes);
 /* Worker side: points fd 1 and 2 at fresh files (capture); 0 or errno. */
 int sup_capture_start(const char *out_path, const char *err_path);

@@ -52,7 +52,8 @@ omni.test("crash_hang_leak_each_fail_with_cause", { timeout = 120 }, function(om
   assert.equal(b.allocates.cause, "memory")
   assert.equal(b.allocates.message, "out of memory: worker memory limit 512 MiB")
   assert.equal(b.after.outcome, "passed")
-  assert.match(r.stdout, "7 failed, 2 passed in")
+  assert.equal(b.reserves_address_space.outcome, "passed", b.reserves_address_space.message)
+  assert.match(r.stdout, "7 failed, 3 passed in")
 end)
 
 omni.test("processes_of_a_crashed_test_are_killed", { timeout = 60 }, function(omnilua_test, tmp_path)

@@ -18,3 +18,6 @@ omni.test("allocates", function()
   for i = 1, 1e9 do t[i] = string.rep("x", 1024 * 1024) .. i end
 end)
 omni.test("after", function() end)
+-- what the CUDA runtime does at start: reserve 64 GiB of address space it
+-- never touches; the memory limit (RLIMIT_DATA) must not refuse it
+omni.test("reserves_address_space", function() assert(W.reserve_for_test(64 * 2 ^ 30)) end)
