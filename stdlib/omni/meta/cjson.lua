@@ -12,7 +12,7 @@ local M = {}
 
 --- JSON null (a NULL lightuserdata).
 ---@type lightuserdata
-M.null = nil
+M.null = {} -- a placeholder: the real value is a NULL lightuserdata
 
 --- Encodes a value; raises on functions, cycles, sparse arrays and NaN.
 ---@param value any

@@ -14,7 +14,7 @@ local M = {}
 
 --- YAML null: the lightuserdata NULL, the same value as `cjson.null`.
 ---@type lightuserdata
-M.null = nil
+M.null = {} -- a placeholder: the real value is a NULL lightuserdata
 
 --- The metatable an empty mapping gets (so it dumps as `{}`, not `[]`).
 ---@type table
