@@ -201,7 +201,9 @@ static int worker_release(lua_State *L) {
 
 static const char *kind_names[] = {"line", "stop", "kill", "exit"};
 
-/* poll(timeout_s) -> { {id, kind, line?}, ... } (empty on timeout/interrupt) */
+/* poll(timeout_s) -> { id1, kind1, line1|false, id2, ... } (empty on timeout
+ * or interrupt): one flat list, three entries per event, so the parent
+ * allocates one table per wake-up instead of one per result line */
 static int worker_poll(lua_State *L) {
   lua_Number t = luaL_optnumber(L, 1, -1);
   /* slots not in use look like reported exits: sup_poll skips them */
@@ -219,18 +221,17 @@ static int worker_poll(lua_State *L) {
   int k = sup_poll(pool, n, t < 0 ? -1 : (int64_t)(t * 1e9), ev, 512);
   if (k < 0)
     return errno_result(L, "poll", errno);
-  lua_createtable(L, k, 0);
+  lua_createtable(L, 3 * k, 0);
   for (int i = 0; i < k; i++) {
-    lua_createtable(L, 3, 0);
     lua_pushinteger(L, ev[i].worker + 1);
-    lua_rawseti(L, -2, 1);
+    lua_rawseti(L, -2, 3 * i + 1);
     lua_pushstring(L, kind_names[ev[i].kind]);
-    lua_rawseti(L, -2, 2);
-    if (ev[i].kind == SUP_LINE) {
+    lua_rawseti(L, -2, 3 * i + 2);
+    if (ev[i].kind == SUP_LINE)
       lua_pushlstring(L, ev[i].line, ev[i].line_len);
-      lua_rawseti(L, -2, 3);
-    }
-    lua_rawseti(L, -2, i + 1);
+    else
+      lua_pushboolean(L, 0);
+    lua_rawseti(L, -2, 3 * i + 3);
   }
   return 1;
 }

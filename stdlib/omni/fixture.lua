@@ -114,8 +114,9 @@ end
 
 --- Tears down every instance narrower than `scope` ("function": after a
 --- test; "module": at the end of a batch; "session": everything).
+local RANK = { session = 1, module = 2, ["function"] = 3 }
+
 function Stack:teardown(scope, errors)
-  local RANK = { session = 1, module = 2, ["function"] = 3 }
   local keep = scope == "session" and 0 or RANK[scope] - 1
   local live = self.live
   local cut = #live + 1

@@ -49,3 +49,33 @@ omni.test("json_report_is_valid_json", {}, function(omnilua_test)
   local text = assert(io.open(r.json_path)):read("a")
   assert.truthy(pcall(cjson.decode, text))
 end)
+
+omni.test("batched_report_files_stay_valid_and_complete_at_finish", {}, function(tmp_path)
+  -- what the runner uses: a write at most every 50 ms, the rest at finish
+  local clock = require "omni.core.clock"
+  for _, kind in ipairs({ "json", "junit" }) do
+    local path = tmp_path .. "/r." .. kind
+    local r = require("omni.report." .. kind).new({ path = path, flush_interval = 0.05 })
+    r:start({ started_at = 0 })
+    local function text() return assert(io.open(path)):read("a") end
+    local function count()
+      local t = text()
+      if kind == "json" then return #cjson.decode(t).tests end
+      assert.match(t, "</testsuites>%s*$")
+      local n = 0
+      for _ in t:gmatch("<testcase ") do n = n + 1 end
+      return n
+    end
+    for i = 1, 200 do
+      r:result({ nodeid = "f::t" .. i, name = "t" .. i, outcome = "passed", when = "call", duration = 0 })
+      assert.truthy(count() <= i) -- valid at every point, maybe behind
+    end
+    assert.truthy(count() < 200, kind .. ": nothing batched")
+    clock.sleep(0.06)
+    r:result({ nodeid = "f::late", name = "late", outcome = "passed", when = "call", duration = 0 })
+    assert.equal(count(), 201, kind .. ": written once the interval passed")
+    r:result({ nodeid = "f::last", name = "last", outcome = "failed", when = "call", duration = 0 })
+    r:finish({ counts = { passed = 201, failed = 1 }, duration = 0.1 })
+    assert.equal(count(), 202, kind)
+  end
+end)

@@ -5,6 +5,9 @@
 ---   local r = require("omni.report.console").new({ verbosity = 0, width = 80 })
 ---   r:start(meta); r:result(rec) ...; r:finish(summary)
 local text = require "omni.report.text"
+local now_ns = require("omni.core.clock").now_ns
+
+local FLUSH_NS = 50 * 1000000
 
 local M = {}
 
@@ -44,6 +47,7 @@ function M.new(opts)
     failures = {},
     errors = {},
     results = {},
+    flushed_at = 0,
   }, Console)
 end
 
@@ -150,7 +154,13 @@ function Console:result(rec)
     self:write(self:paint(letter, COLOR[rec.outcome]))
     self.column = self.column + 1
   end
-  self.out:flush()
+  -- progress shows up at most 50 ms late; a flush per result costs a
+  -- write() per test (finish() flushes the rest)
+  local now = now_ns()
+  if now - self.flushed_at >= FLUSH_NS then
+    self.flushed_at = now
+    self.out:flush()
+  end
 end
 
 -- The title pytest puts on an error: "ERROR at setup of name".

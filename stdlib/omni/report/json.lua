@@ -1,12 +1,14 @@
 --- The JSON report (schema: docs/reference/report-json.md), streamed: the
 --- file is `{"format":..,"meta":{..},"tests":[records..]}` and stays a
---- complete JSON document after every record, because each record is written
---- over the closing `]}` and followed by it again. finish() adds "summary".
+--- complete JSON document after every write, because each batch of records
+--- (written at most every 50 ms) goes over the closing `]}` and is followed
+--- by it again. finish() adds "summary".
 ---
 ---   local j = require("omni.report.json").new({ path = "results.json" })
 ---   j:start(meta); j:result(rec) ...; j:finish(summary)
 local cjson = require "cjson"
 local text = require "omni.report.text"
+local now_ns = require("omni.core.clock").now_ns
 
 local M = {}
 
@@ -106,6 +108,7 @@ Json.__index = Json
 
 ---@class omni.report.JsonOptions
 ---@field path string the JSON file to write
+---@field flush_interval? number seconds between writes (0, the default: after every result)
 
 ---@param opts omni.report.JsonOptions
 ---@return table reporter
@@ -113,7 +116,8 @@ function M.new(opts)
   if type(opts) ~= "table" or type(opts.path) ~= "string" then
     error("bad argument #1 to 'new' (table with a string 'path' expected)", 2)
   end
-  return setmetatable({ path = opts.path, n = 0 }, Json)
+  return setmetatable({ path = opts.path, n = 0, pending = {}, flushed_at = 0,
+    flush_ns = math.floor((opts.flush_interval or 0) * 1e9) }, Json)
 end
 
 local TAIL = "\n]}\n"
@@ -133,14 +137,30 @@ function Json:start(meta)
   return true
 end
 
-function Json:append(rec)
-  if not self.file then return end
-  local s = (self.n > 0 and ",\n" or "\n") .. encode_record(rec)
+-- Records are written at once (flush_interval 0, the default) or in
+-- batches at most every flush_interval seconds and at finish; each batch
+-- goes over the closing `]}` and is followed by it again, so the file on
+-- disk is a complete document after every write. A process killed by
+-- SIGKILL loses at most the last flush_interval of results from the file.
+
+function Json:write_pending()
+  local pending = self.pending
+  if #pending == 0 or not self.file then return end
+  local s = table.concat(pending)
+  self.pending = {}
   self.file:seek("set", self.body_end)
   self.file:write(s, TAIL)
   self.file:flush()
   self.body_end = self.body_end + #s
+  self.flushed_at = now_ns()
+end
+
+function Json:append(rec)
+  if not self.file then return end
+  local pending = self.pending
+  pending[#pending + 1] = (self.n > 0 and ",\n" or "\n") .. encode_record(rec)
   self.n = self.n + 1
+  if self.flush_ns == 0 or now_ns() - self.flushed_at >= self.flush_ns then self:write_pending() end
 end
 
 ---@param rec table
@@ -153,6 +173,7 @@ function Json:result(rec) self:append(rec) end
 ---@param summary table
 function Json:finish(summary)
   if not self.file then return end
+  self:write_pending()
   self.file:seek("set", self.body_end)
   self.file:write("\n],\n\"summary\":", encode(summary or {}, false, 0), "}\n")
   self.file:close()

@@ -1,6 +1,7 @@
---- JUnit XML in pytest's xunit1 shape, streamed: after every result the file
---- on disk is a complete document. Each testcase is written over the closing
---- tags, which are written again after it; the <testsuite> start tag (with
+--- JUnit XML in pytest's xunit1 shape, streamed: after every write the file
+--- on disk is a complete document. Testcases (batched: a write at most every
+--- 50 ms, and at finish) are written over the closing tags, which are
+--- written again after them; the <testsuite> start tag (with
 --- its counts) is rewritten in place, padded with spaces inside the tag to a
 --- fixed size so that the body never moves.
 ---
@@ -8,6 +9,7 @@
 ---   j:start(meta); j:result(rec) ...; j:finish(summary)
 local text = require "omni.report.text"
 local clock = require "omni.core.clock"
+local now_ns = clock.now_ns
 
 local M = {}
 
@@ -21,6 +23,7 @@ Junit.__index = Junit
 
 ---@class omni.report.JunitOptions
 ---@field path string the XML file to write
+---@field flush_interval? number seconds between writes (0, the default: after every result)
 
 ---@param opts omni.report.JunitOptions
 ---@return table? reporter, string? err
@@ -31,6 +34,9 @@ function M.new(opts)
   return setmetatable({
     path = opts.path,
     counts = { tests = 0, errors = 0, failures = 0, skipped = 0 },
+    pending = {},
+    flushed_at = 0,
+    flush_ns = math.floor((opts.flush_interval or 0) * 1e9),
   }, Junit)
 end
 
@@ -121,12 +127,15 @@ local COUNTER = { failed = "failures", error = "errors", skipped = "skipped", xf
 
 -- Appends one testcase and rewrites the counts; the document is complete
 -- after the first write and again after the second.
-function Junit:append(rec)
-  if not self.file then return end
-  local xml = testcase_xml(rec)
-  self.counts.tests = self.counts.tests + 1
-  local key = COUNTER[rec.outcome]
-  if key then self.counts[key] = self.counts[key] + 1 end
+-- Testcases are written at once (flush_interval 0, the default) or in
+-- batches at most every flush_interval seconds and at finish (a process
+-- killed by SIGKILL loses at most that much from the file).
+
+function Junit:write_pending()
+  local pending = self.pending
+  if #pending == 0 or not self.file then return end
+  local xml = table.concat(pending)
+  self.pending = {}
   local f = self.file
   f:seek("set", self.body_end)
   f:write(xml, CLOSE)
@@ -135,6 +144,17 @@ function Junit:append(rec)
   f:seek("set", self.header_at)
   f:write(self:header())
   f:flush()
+  self.flushed_at = now_ns()
+end
+
+function Junit:append(rec)
+  if not self.file then return end
+  local pending = self.pending
+  pending[#pending + 1] = testcase_xml(rec)
+  self.counts.tests = self.counts.tests + 1
+  local key = COUNTER[rec.outcome]
+  if key then self.counts[key] = self.counts[key] + 1 end
+  if self.flush_ns == 0 or now_ns() - self.flushed_at >= self.flush_ns then self:write_pending() end
 end
 
 ---@param rec table
@@ -146,6 +166,7 @@ function Junit:result(rec) self:append(rec) end
 ---@param summary table
 function Junit:finish(summary)
   if not self.file then return end
+  self:write_pending()
   self.final_time = summary and summary.duration or self:elapsed()
   self.file:seek("set", self.header_at)
   self.file:write(self:header())

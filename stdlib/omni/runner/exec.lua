@@ -126,6 +126,9 @@ end
 
 local function fmt_seconds(s) return string.format("%g", s) end
 
+-- Shared empty list (never written): no allocation for the common case.
+local EMPTY = setmetatable({}, { __newindex = function() error("EMPTY is read-only", 2) end })
+
 --- Runs item; returns the result table, the teardown errors of earlier
 --- tests' fixtures (stale instances ended before this test) and extra
 --- teardown errors of this test (when its result already is a failure).
@@ -165,34 +168,42 @@ function M.run(item, stack, rt)
     end
   end
 
-  local okskip, reason = pcall(M.skip_reason, item, rt)
+  local okskip, reason = true, nil
+  local o = item.opts
+  if o.skip or o.skipif ~= nil or #item.mark_names > 0 then okskip, reason = pcall(M.skip_reason, item, rt) end
   if not okskip then
     from_error(reason, "error", "setup")
-    return finish(), {}, {}
+    return finish(), EMPTY, EMPTY
   end
   if reason then
     res.o, res.r, res.w = "skipped", reason, "setup"
-    return finish(), {}, {}
+    return finish(), EMPTY, EMPTY
   end
 
-  local values, serr, stale = {}, nil, nil
+  local values, serr, stale = EMPTY, nil, nil
   if #item.fixtures > 0 or #stack.live > 0 then
     values, serr, stale = stack:setup(item)
   end
   if serr then
     from_error(serr.err, serr.kind, "setup", serr.co)
   else
-    local argv, args = {}, item.args
-    for i = 1, #args do
-      local a = args[i]
-      local v = item.values[a]
-      if v == nil or item.indirect[a] then
-        v = a == "request" and fixture.request_for(rt, item, nil) or values[a]
-      end
-      argv[i] = v
-    end
+    local args = item.args
     track.scope = "function"
-    local ok, err, kind = rt.guard(M.msgh, item.fn, table.unpack(argv, 1, #args))
+    local ok, err, kind
+    if #args == 0 then
+      ok, err, kind = rt.guard(M.msgh, item.fn)
+    else
+      local argv = {}
+      for i = 1, #args do
+        local a = args[i]
+        local v = item.values[a]
+        if v == nil or item.indirect[a] then
+          v = a == "request" and fixture.request_for(rt, item, nil) or values[a]
+        end
+        argv[i] = v
+      end
+      ok, err, kind = rt.guard(M.msgh, item.fn, table.unpack(argv, 1, #args))
+    end
     if not ok then from_error(err, kind, "call") end
     local xf = xfail_spec(item)
     if xf then
@@ -212,18 +223,19 @@ function M.run(item, stack, rt)
       end
     end
   end
-  local terrs = stack:teardown("function")
+  local terrs = #stack.live > 0 and stack:teardown("function") or EMPTY
   track.scope = nil
-  local extra = {}
+  local extra = EMPTY
   for i, e in ipairs(terrs) do
     if i == 1 and res.o ~= "failed" and res.o ~= "error" then
       res = { o = "passed" }
       from_error(e.err, e.kind, "teardown", e.co)
     else
+      if extra == EMPTY then extra = {} end
       extra[#extra + 1] = e -- pytest reports these as a second record of the test
     end
   end
-  return finish(), stale or {}, extra
+  return finish(), stale or EMPTY, extra
 end
 
 --- Result for teardown errors of wider fixtures (module/session) found

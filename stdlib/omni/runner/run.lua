@@ -264,10 +264,28 @@ function M.execute(env)
     end
   end
 
+  -- The common case, kept allocation-light: one record table per pass.
+  local function on_pass(w, i, d)
+    if attempts[i] or w.stop_cause or w.unit == nil or w.unit[w.pos] ~= i then
+      return on_result(w, { t = "r", i = i, o = "passed", w = "call", d = d })
+    end
+    local pos = w.pos + 1
+    w.pos = pos
+    local nxt = w.unit[pos]
+    W.arm(w.id, nxt and item_timeout(nxt) or timeout, grace)
+    if next(w.groups) then kill_groups(w, true) end
+    local item = items[i]
+    env.emit({
+      nodeid = item.nodeid, file = item.file, line = item.line, name = item.name,
+      classname = item.classname, outcome = "passed", when = "call", duration = d,
+      marks = item.mark_names, params = item.params,
+    })
+  end
+
   local function on_line(w, line)
     if byte(line, 1) == 80 then -- "P<i> <seconds>": a plain pass
       local i, d = match(line, "^P(%d+) (%S+)$")
-      return on_result(w, { t = "r", i = tonumber(i), o = "passed", w = "call", d = tonumber(d) })
+      return on_pass(w, tonumber(i), tonumber(d))
     end
     local ok, m = pcall(decode, line)
     if not ok or type(m) ~= "table" then return end
@@ -342,12 +360,12 @@ function M.execute(env)
     if budget_at and not stopping and clock.now_ns() >= budget_at then
       stop_all("budget")
     end
-    for _, ev in ipairs(events) do
-      local w = workers[ev[1]]
+    for j = 1, #events, 3 do
+      local w = workers[events[j]]
       if w then
-        local kind = ev[2]
+        local kind = events[j + 1]
         if kind == "line" then
-          on_line(w, ev[3])
+          on_line(w, events[j + 2])
         elseif kind == "stop" then
           w.stop_cause = w.stop_cause or "timeout"
         elseif kind == "kill" then

@@ -17,6 +17,7 @@ local rerun = require "omni.rerun"
 local durations_db = require "omni.durations"
 local failures = require "omni.failures"
 local ci = require "omni.ci"
+local recorder = require "omni.runner.recorder"
 local standin = require "omni.runner.standin"
 
 local M = {}
@@ -161,16 +162,34 @@ function M.run(o, argv, util)
     io.stderr:write("ERROR: file or directory not found: ", missing[1], "\n")
     return 4
   end
+  local db_path = root .. "/" .. durations_db.DEFAULT_PATH
+  -- durations are recorded by a helper that reads the old file meanwhile;
+  -- a shard leaves the file alone: every shard of a CI run must balance
+  -- with the same durations (omnilua merge records the shards' ones)
+  local rec_helper = not o.collect_only and not shard_k and recorder.start(db_path) or nil
+  -- The parent's heap is nearly all long-lived (collected items, result
+  -- records), and a GC cycle traverses all of it: the collector runs only
+  -- when the heap has doubled (plus 64 MiB) since the last full collection.
+  -- Workers restart the normal collector (omni.runner.worker).
+  collectgarbage("stop")
+  local gc_floor = collectgarbage("count")
+  local function gc_check()
+    local kb = collectgarbage("count")
+    if kb > 2 * gc_floor + 65536 then
+      collectgarbage("collect")
+      gc_floor = collectgarbage("count")
+    end
+  end
   load_stdlib_fixtures()
   local c = collect.new(root)
   local items, errors = {}, {}
   for _, f in ipairs(files) do
     local e = collect.load_file(c, f, items)
     if e then errors[#errors + 1] = e end
+    gc_check()
   end
   local selected, deselected = select_items.apply(items, exprs, selectors,
     o.last_failed and cache.last_failed(root) or nil)
-  local db_path = root .. "/" .. durations_db.DEFAULT_PATH
   local db
   if shard_k then
     db = durations_db.load(db_path)
@@ -208,7 +227,9 @@ function M.run(o, argv, util)
     ci = os.getenv("CI") ~= nil or os.getenv("BUILD_NUMBER") ~= nil })
   for _, r in ipairs({ { "junit", o.junitxml }, { "json", o.json } }) do
     if r[2] then
-      local rep, rerr = reporter(r[1], { path = r[2] })
+      -- batched: a write at most every 50 ms (and at the end, also on
+      -- SIGINT/SIGTERM); the parent holds every result a worker sent
+      local rep, rerr = reporter(r[1], { path = r[2], flush_interval = 0.05 })
       if not rep then io.stderr:write("WARNING: ", rerr, "\n") else reps[#reps + 1] = rep end
     end
   end
@@ -246,14 +267,12 @@ function M.run(o, argv, util)
     s.exitcode = code
     each("finish", s)
     if not o.collect_only then
+      for _, r in ipairs(records) do ran_ids[r.nodeid] = true end
       cache.save(root, failed_ids, ran_ids)
-      -- a shard leaves the file alone: every shard of a CI run must balance
-      -- with the same durations (omnilua merge records the shards' ones)
-      if ran_any and not shard_k then
-        local ok, werr = durations_db.update_file(db_path, records)
-        if not ok then io.stderr:write("WARNING: cannot record durations in ", db_path, ": ", tostring(werr), "\n") end
-      end
       ci.emit(records, s)
+    end
+    if rec_helper then
+      if ran_any and not o.collect_only then rec_helper:finish() else rec_helper:cancel() end
     end
     return code
   end
@@ -281,13 +300,15 @@ function M.run(o, argv, util)
   local function emit(rec)
     local oc = rec.outcome
     counts[oc] = (counts[oc] or 0) + 1
-    ran_ids[rec.nodeid] = true
     ran_any = true
     if oc ~= "passed" or rec.flaky then
       if oc == "failed" or oc == "error" then failed_ids[rec.nodeid] = true end
       failures.annotate({ rec }) -- category and category_link, before any reporter sees it
     end
-    records[#records + 1] = rec
+    local n = #records + 1
+    records[n] = rec
+    if n % 1024 == 0 then gc_check() end
+    if rec_helper then rec_helper:add(rec) end
     each("result", rec)
   end
   for _, idx in ipairs(pre_errors) do

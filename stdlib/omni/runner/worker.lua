@@ -36,6 +36,10 @@ function M.main(items, cfg)
     run_level = cfg.run_level, config = cfg.config, memory_text = cfg.memory_text,
     gpu_available = cfg.gpu_available,
   }
+  -- the parent holds its collector back (omni.runner.session); tests get
+  -- Lua's default one
+  collectgarbage("incremental")
+  collectgarbage("restart")
   fixture.tmp_root = cfg.tmp_root
   math.randomseed() -- forks share the parent's sequence otherwise
   if cfg.memory_limit and cfg.memory_limit > 0 then W.limit_memory(cfg.memory_limit) end
