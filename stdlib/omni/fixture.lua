@@ -66,36 +66,89 @@ local function key_of(item, def)
   return NOPARAM
 end
 
-local function request_for(rt, item, def)
+local request_methods = {}
+
+--- Registers fn to run at the teardown of the fixture (or test) that owns
+--- this request, after its own teardown, last registered first.
+---@param fn function
+function request_methods.addfinalizer(self, fn)
+  if type(fn) ~= "function" then error("request.addfinalizer: expects a function", 3) end
+  local fins = rawget(self, "_finalizers")
+  if not fins then error("request.addfinalizer: not available here (only in a test or fixture)", 3) end
+  fins[#fins + 1] = fn
+end
+
+--- The value of fixture `name`, set up now if needed (pytest's
+--- request.getfixturevalue): for fixtures chosen at run time.
+---@param name string
+---@return any
+function request_methods.getfixturevalue(self, name)
+  if type(name) ~= "string" then error("request.getfixturevalue: expects a fixture name", 3) end
+  local stack = rawget(self, "_stack")
+  if not stack then error("request.getfixturevalue: not available here (only in a test or fixture)", 3) end
+  local value, err = stack:dynamic(rawget(self, "_item"), name, rawget(self, "_def"))
+  if err then error(err, 3) end
+  return value
+end
+
+-- request.addfinalizer(fn) as in pytest, and request:addfinalizer(fn) too:
+-- the methods come bound to their request.
+local Request = { __name = "omni.Request" }
+function Request.__index(req, key)
+  local m = request_methods[key]
+  if not m then return nil end
+  return function(a, ...)
+    if a == req then return m(req, ...) end
+    return m(req, a, ...)
+  end
+end
+
+--- The `request` a test or fixture gets. stack and finalizers are nil where
+--- getfixturevalue/addfinalizer make no sense (skipif conditions).
+local function request_for(rt, item, def, stack, finalizers)
   local param = nil
   if def and item.indirect[def.name] then param = item.values[def.name] end
-  return {
+  return setmetatable({
     param = param, nodeid = item.nodeid, marks = item.mark_names, run_level = rt.run_level,
     config = rt.config, fixturename = def and def.name or nil, scope = def and def.scope or "function",
     node = { name = item.name, nodeid = item.nodeid, file = item.file, line = item.line,
       marks = item.marks, params = item.params, keywords = require("omni.runner.collect").keywords(item) },
-  }
+    _stack = stack, _item = item, _def = def, _finalizers = finalizers,
+  }, Request)
 end
 M.request_for = request_for
 
---- Ends one live instance. Returns nil or an error table { message, longrepr, kind }.
-function Stack:finish(inst)
-  self.values[inst.def] = nil
-  if not inst.co or coroutine.status(inst.co) ~= "suspended" then return nil end
+--- Runs finalizers (last first) under the guard; appends errors to `errors`.
+function Stack:run_finalizers(fins, def, errors)
   local rt = self.rt
-  track.scope = inst.def.scope
-  rt.set_thread(inst.co)
-  local ok, rok, extra = rt.guard(rt.msgh, coroutine.resume, inst.co)
-  rt.set_thread(nil)
-  if not ok then
-    return { err = rok, kind = extra, fixture = inst.def }
+  for i = #fins, 1, -1 do
+    local ok, err, kind = rt.guard(rt.msgh, fins[i])
+    if not ok then errors[#errors + 1] = { err = err, kind = kind, fixture = def } end
   end
-  if not rok then
-    return { err = extra, co = inst.co, kind = "error", fixture = inst.def }
+end
+
+--- Ends one live instance: the code after its yield, then its finalizers.
+--- Appends error tables { err, kind, co?, fixture } to `errors`.
+function Stack:finish(inst, errors)
+  self.values[inst.def] = nil
+  if inst.co and coroutine.status(inst.co) == "suspended" then
+    local rt = self.rt
+    track.scope = inst.def.scope
+    rt.set_thread(inst.co)
+    local ok, rok, extra = rt.guard(rt.msgh, coroutine.resume, inst.co)
+    rt.set_thread(nil)
+    if not ok then
+      errors[#errors + 1] = { err = rok, kind = extra, fixture = inst.def }
+    elseif not rok then
+      errors[#errors + 1] = { err = extra, co = inst.co, kind = "error", fixture = inst.def }
+    elseif coroutine.status(inst.co) ~= "dead" then
+      errors[#errors + 1] = { err = string.format("fixture '%s' (%s) yielded twice: a fixture yields its value once, the code after the yield is its teardown",
+        inst.def.name, inst.def.where), kind = "error", fixture = inst.def }
+    end
   end
-  if coroutine.status(inst.co) ~= "dead" then
-    return { err = string.format("fixture '%s' (%s) yielded twice: a fixture yields its value once, the code after the yield is its teardown",
-      inst.def.name, inst.def.where), kind = "error", fixture = inst.def }
+  if inst.finalizers and #inst.finalizers > 0 then
+    track.scope = inst.def.scope
+    self:run_finalizers(inst.finalizers, inst.def, errors)
   end
 end
 
@@ -105,9 +158,8 @@ function Stack:unwind(from, errors)
   errors = errors or {}
   local live = self.live
   for i = #live, from, -1 do
-    local e = self:finish(live[i])
+    self:finish(live[i], errors)
     live[i] = nil
-    if e then errors[#errors + 1] = e end
   end
   return errors
 end
@@ -117,13 +169,54 @@ end
 local RANK = { session = 1, module = 2, ["function"] = 3 }
 
 function Stack:teardown(scope, errors)
+  errors = errors or {}
   local keep = scope == "session" and 0 or RANK[scope] - 1
   local live = self.live
-  local cut = #live + 1
-  for i = 1, #live do
-    if RANK[live[i].def.scope] > keep then cut = i; break end
+  -- last first; instances of wider scopes stay (getfixturevalue may have
+  -- set one up after narrower ones)
+  for i = #live, 1, -1 do
+    if RANK[live[i].def.scope] > keep then
+      self:finish(live[i], errors)
+      table.remove(live, i)
+    end
   end
-  return self:unwind(cut, errors)
+  return errors
+end
+
+-- Sets up one fixture (its dependencies are live). Returns the instance, or
+-- nil and an error table.
+function Stack:setup_one(item, def)
+  local rt = self.rt
+  local args = def.args
+  local argv = {}
+  local fins
+  for i, a in ipairs(args) do
+    if a == "request" then
+      fins = {}
+      argv[i] = request_for(rt, item, def, self, fins)
+    else
+      argv[i] = self.values[def.deps[i]]
+    end
+  end
+  local co = coroutine.create(def.fn)
+  track.scope = def.scope
+  rt.set_thread(co)
+  local ok, rok, value = rt.guard(rt.msgh, coroutine.resume, co, table.unpack(argv, 1, #args))
+  rt.set_thread(nil)
+  local err
+  if not ok then err = { err = rok, kind = value, fixture = def }
+  elseif not rok then err = { err = value, co = co, kind = "error", fixture = def } end
+  if err then
+    -- what it registered before failing still runs (its errors are dropped:
+    -- the setup error is the one to report)
+    if fins and #fins > 0 then self:run_finalizers(fins, def, {}) end
+    return nil, err
+  end
+  local inst = { def = def, key = key_of(item, def), file = item.file, value = value, co = co,
+    finalizers = fins }
+  self.live[#self.live + 1] = inst
+  self.values[def] = value
+  return inst
 end
 
 --- Sets up what `item` needs. Returns the values (def name -> value) or
@@ -148,33 +241,59 @@ function Stack:setup(item)
   local by_name = {}
   for _, inst in ipairs(live) do by_name[inst.def] = inst end
   local values = {}
-  local rt = self.rt
   for _, def in ipairs(item.fixtures) do
     local inst = by_name[def]
-    if inst then
-      values[def.name] = inst.value
-    else
-      local args = def.args
-      local argv = {}
-      for i, a in ipairs(args) do
-        if a == "request" then argv[i] = request_for(rt, item, def)
-        else argv[i] = self.values[def.deps[i]] end
-      end
-      local co = coroutine.create(def.fn)
-      track.scope = def.scope
-      rt.set_thread(co)
-      local ok, rok, value = rt.guard(rt.msgh, coroutine.resume, co, table.unpack(argv, 1, #args))
-      rt.set_thread(nil)
-      if not ok then return nil, { err = rok, kind = value, fixture = def }, stale_errors end
-      if not rok then return nil, { err = value, co = co, kind = "error", fixture = def }, stale_errors end
-      inst = { def = def, key = key_of(item, def), file = item.file, value = value, co = co }
-      live[#live + 1] = inst
+    if not inst then
+      local err
+      inst, err = self:setup_one(item, def)
+      if not inst then return nil, err, stale_errors end
       by_name[def] = inst
-      values[def.name] = value
-      self.values[def] = value
     end
+    values[def.name] = inst.value
   end
   return values, nil, stale_errors
+end
+
+--- request.getfixturevalue: the live value of fixture `name` for `item`, or
+--- set up now (with what it depends on) and torn down with its scope.
+--- Returns value, or nil and an error message.
+function Stack:dynamic(item, name, requester)
+  self.values = self.values or {}
+  local closure = require "omni.runner.closure"
+  local probe = { scope = item.scope, args = { name }, values = {},
+    indirect = item.indirect, file = item.file, line = item.line, base = item.base }
+  local defs, err = closure.resolve(probe)
+  if err then return nil, err end
+  local RANKS = closure.RANK
+  local target
+  for _, def in ipairs(defs) do
+    if def.name == name then target = def end
+    if def.params and item.values[def.name] == nil then
+      return nil, string.format("getfixturevalue('%s'): fixture '%s' (%s) is parametrized: name it as a parameter of the test or fixture instead",
+        name, def.name, def.where)
+    end
+  end
+  if requester and target and not target.builtin_any and RANKS[target.scope] > RANKS[requester.scope] then
+    return nil, string.format("ScopeMismatch: %s-scoped fixture '%s' (%s) requests %s-scoped fixture '%s' through getfixturevalue",
+      requester.scope, requester.name, requester.where, target.scope, target.name)
+  end
+  local live_defs = {}
+  for _, inst in ipairs(self.live) do live_defs[inst.def] = inst end
+  local value
+  for _, def in ipairs(defs) do
+    local inst = live_defs[def]
+    if not inst then
+      local e
+      inst, e = self:setup_one(item, def)
+      if not inst then
+        local exec = require "omni.runner.exec"
+        local message = exec.describe(e.err, e.co)
+        return nil, string.format("getfixturevalue('%s'): fixture '%s' failed: %s", name, def.name, message)
+      end
+    end
+    if def.name == name then value = inst.value end
+  end
+  return value
 end
 
 return M

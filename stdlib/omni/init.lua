@@ -98,8 +98,11 @@ local SCOPES = { ["function"] = true, module = true, session = true }
 --- Defines a fixture: `fn` sets up, `coroutine.yield(value)` hands the value
 --- to the test, the code after the yield is the teardown. A fixture may also
 --- simply `return value`. Its parameters are other fixtures (e.g. `request`).
+--- With `params = { v1, v2 }` the fixture is parametrized: every test that
+--- uses it (directly or through other fixtures) runs once per value
+--- (`test[v1]`, `test[v2]`), the fixture sees it as `request.param`.
 ---@param name string
----@param opts? table { scope = "function"|"module"|"session", autouse = boolean }
+---@param opts? table { scope = "function"|"module"|"session", autouse = boolean, params = any[] }
 ---@param fn function
 function M.fixture(name, opts, fn)
   need_file("omni.fixture")
@@ -115,14 +118,17 @@ function M.fixture(name, opts, fn)
       name, tostring(scope)), 2)
   end
   for k in pairs(opts) do
-    if k ~= "scope" and k ~= "autouse" then
+    if k ~= "scope" and k ~= "autouse" and k ~= "params" then
       error(string.format("omni.fixture '%s': unknown option '%s'", name, tostring(k)), 2)
     end
+  end
+  if opts.params ~= nil and (type(opts.params) ~= "table" or #opts.params == 0) then
+    error(string.format("omni.fixture '%s': params must be a non-empty list of values", name), 2)
   end
   local src, line = caller(2)
   local def = {
     name = name, scope = scope, autouse = opts.autouse and true or false, fn = fn,
-    where = src .. ":" .. line, owner = context.scope,
+    where = src .. ":" .. line, owner = context.scope, params = opts.params,
   }
   local s = context.scope
   s.fixtures[name] = def

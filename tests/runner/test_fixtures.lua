@@ -16,12 +16,14 @@ omni.test("scopes_and_teardown_order", {}, function(omnilua_test, tmp_path)
   local r = omnilua_test({ S .. "sample_fixtures.lua", "-o", "log=" .. log })
   assert.equal(r.code, 0, r.stdout)
   -- the session fixture is set up once per distinct param ("x", then "y"),
-  -- tests ordered by it; the module fixture lives until the file is done
+  -- tests ordered by it; the module fixture lives until the file is done,
+  -- the session one until the worker ends (as pytest: "teardown mod" at the
+  -- end of the file, the server at the end of the session)
   assert.same(lines(log), {
     "setup mod", "auto uses_fn", "setup fn", "teardown fn",
     "setup server x", "auto a[x]", "auto b[x]", "teardown server x",
-    "setup server y", "auto a[y]", "auto b[y]", "teardown server y",
-    "teardown mod",
+    "setup server y", "auto a[y]", "auto b[y]", "teardown mod",
+    "teardown server y",
   })
 end)
 

@@ -8,6 +8,8 @@ local closure = require "omni.runner.closure"
 local fixture = require "omni.fixture"
 local markers = require "omni.markers"
 local fs = require "omni.core.fs"
+local omni_indirect = require("omni").indirect
+local fixture_params
 
 local M = {}
 
@@ -231,6 +233,38 @@ local function check_marks(list, where, test, errors)
   return norm, names
 end
 
+-- The test's params in list form ({ {spec, values}, ... }), pytest's order.
+local function as_list(spec)
+  if spec == nil or next(spec) == nil then return {} end
+  if spec[1] ~= nil then return { table.unpack(spec) } end
+  local keys, list = {}, {}
+  for k in pairs(spec) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  for _, k in ipairs(keys) do list[#list + 1] = { k, spec[k] } end
+  return list
+end
+
+--- Parametrized fixtures (omni.fixture's `params`) the test uses, directly
+--- or through other fixtures, become indirect parameters after the test's
+--- own: returns the combined params spec, or nil when there are none. A
+--- name the test parametrizes itself keeps the test's values (as pytest).
+fixture_params = function(test, args, spec, first)
+  local probe = { scope = test.scope, args = args, values = first.values, indirect = first.indirect,
+    file = "", line = 0, base = test.name }
+  local defs = closure.resolve(probe)
+  local extra
+  for _, def in ipairs(defs) do
+    if def.params and first.values[def.name] == nil then
+      extra = extra or {}
+      extra[#extra + 1] = { def.name, omni_indirect(def.params) }
+    end
+  end
+  if not extra then return nil end
+  local list = as_list(spec)
+  for _, e in ipairs(extra) do list[#list + 1] = e end
+  return list
+end
+
 local function expand_test(finfo, test, items, errors)
   local file = finfo.file
   local opts, marks, gnames = test.opts, test.opts.marks or EMPTY, EMPTY
@@ -246,12 +280,21 @@ local function expand_test(finfo, test, items, errors)
     for _, m in ipairs(test.opts.marks or EMPTY) do marks[#marks + 1] = m end
   end
 
-  local sets, perr = params.expand(test.opts.params)
+  local args = argnames(test.fn)
+  local spec = test.opts.params
+  local sets, perr = params.expand(spec)
   if not sets then
     errors[#errors + 1] = string.format("%s:%d: test '%s': %s", file, test.line, test.name, perr)
     return
   end
-  local args = argnames(test.fn)
+  local fspec = fixture_params(test, args, spec, sets[1])
+  if fspec then
+    sets, perr = params.expand(fspec)
+    if not sets then
+      errors[#errors + 1] = string.format("%s:%d: test '%s': %s", file, test.line, test.name, perr)
+      return
+    end
+  end
   local argset = EMPTY
   if #args > 0 then
     argset = {}

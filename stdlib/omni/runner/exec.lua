@@ -181,6 +181,7 @@ function M.run(item, stack, rt)
   end
 
   local values, serr, stale = EMPTY, nil, nil
+  local test_fins
   if #item.fixtures > 0 or #stack.live > 0 then
     values, serr, stale = stack:setup(item)
   end
@@ -198,7 +199,12 @@ function M.run(item, stack, rt)
         local a = args[i]
         local v = item.values[a]
         if v == nil or item.indirect[a] then
-          v = a == "request" and fixture.request_for(rt, item, nil) or values[a]
+          if a == "request" then
+            test_fins = {}
+            v = fixture.request_for(rt, item, nil, stack, test_fins)
+          else
+            v = values[a]
+          end
         end
         argv[i] = v
       end
@@ -223,7 +229,13 @@ function M.run(item, stack, rt)
       end
     end
   end
-  local terrs = #stack.live > 0 and stack:teardown("function") or EMPTY
+  local terrs = EMPTY
+  if test_fins and #test_fins > 0 then
+    -- request.addfinalizer in the test: after the body, before its fixtures
+    terrs = {}
+    stack:run_finalizers(test_fins, { name = "request", scope = "function" }, terrs)
+  end
+  if #stack.live > 0 then terrs = stack:teardown("function", terrs ~= EMPTY and terrs or nil) end
   track.scope = nil
   local extra = EMPTY
   for i, e in ipairs(terrs) do

@@ -2,7 +2,8 @@
 --- runs in one go. A file's tests stay in one unit (module fixtures are set
 --- up once), and files whose tests share a session fixture with an indirect
 --- parameter (a model server) are joined into one unit whose tests are
---- ordered so each distinct parameter value is set up once.
+--- ordered so each distinct parameter value is set up once; module
+--- fixtures with a parameter are ordered the same way within their file.
 local M = {}
 
 local function find(parent, x)
@@ -13,11 +14,12 @@ local function find(parent, x)
   return x
 end
 
---- Session fixtures of item that take an indirect parameter.
-local function session_params(item)
+--- Session (or, with `module`, also module) fixtures of item that take an
+--- indirect parameter (or have params of their own).
+local function session_params(item, module)
   local out
   for _, def in ipairs(item.fixtures) do
-    if def.scope == "session" and item.indirect[def.name] then
+    if (def.scope == "session" or (module and def.scope == "module")) and item.indirect[def.name] then
       out = out or {}
       out[#out + 1] = def
     end
@@ -67,7 +69,7 @@ function M.units(items, selected)
     local defs, rank, keyed = {}, {}, false
     local seen_def = {}
     for _, idx in ipairs(u) do
-      for _, def in ipairs(session_params(items[idx]) or {}) do
+      for _, def in ipairs(session_params(items[idx], true) or {}) do
         keyed = true
         if not seen_def[def] then
           seen_def[def] = true
@@ -80,19 +82,34 @@ function M.units(items, selected)
       end
     end
     if keyed then
+      -- sort key: session parameters, then the file (a module instance
+      -- lives while its file's tests follow each other), then module
+      -- parameters, then collection order
+      local ordered = {}
+      for _, def in ipairs(defs) do if def.scope == "session" then ordered[#ordered + 1] = def end end
+      local file_slot = #ordered + 1
+      ordered[file_slot] = false
+      for _, def in ipairs(defs) do if def.scope == "module" then ordered[#ordered + 1] = def end end
+      local file_rank, nfiles = {}, 0
       local pos, key = {}, {}
       for i, idx in ipairs(u) do
         pos[idx] = i
         local k = {}
         local item = items[idx]
-        for j, def in ipairs(defs) do
-          k[j] = item.indirect[def.name] and rank[def].map[item.values[def.name]] or 0
+        if not file_rank[item.file] then nfiles = nfiles + 1; file_rank[item.file] = nfiles end
+        for j, def in ipairs(ordered) do
+          if def == false then
+            k[j] = file_rank[item.file]
+          else
+            k[j] = item.indirect[def.name] and rank[def].map[item.values[def.name]] or 0
+          end
         end
         key[idx] = k
       end
+      local nkeys = #ordered
       table.sort(u, function(a, b)
         local ka, kb = key[a], key[b]
-        for j = 1, #defs do
+        for j = 1, nkeys do
           if ka[j] ~= kb[j] then return ka[j] < kb[j] end
         end
         return pos[a] < pos[b]
