@@ -6,6 +6,7 @@ local faults = require "omni.faults"
 local gpu = require "omni.gpu"
 local clock = require "omni.core.clock"
 local fs = require "omni.core.fs"
+local proc = require "omni.proc"
 
 -- state letter and process group of a pid from /proc, or nil when gone
 local function proc_stat(pid)
@@ -46,13 +47,14 @@ local function stopped(s) return s == "T" or s == "t" end
 local function running(s) return s == "S" or s == "R" end
 local function gone(s) return s == nil or s == "Z" end
 
--- A process group of three: a shell leader and two sleeps, started in its
--- own session; killed with the whole group at teardown whatever happened.
+-- A process group of three: a shell leader and two sleeps, started through
+-- omni.proc in a group of its own (so the runner tracks it and kills it if
+-- this test's worker dies); killed with the whole group at teardown.
 omni.fixture("sleepers", function()
-  local f = assert.not_nil(io.popen("setsid sh -c 'sleep 20 & sleep 20 & wait' </dev/null >/dev/null 2>&1 & echo $!"))
-  local pid = tonumber(f:read("l"))
-  f:close()
-  assert.not_nil(pid, "no pid from the shell")
+  local p = assert.not_nil(proc.spawn({ "sh", "-c", "sleep 20 & sleep 20 & wait" },
+    { stdin = "/dev/null", stdout = "/dev/null", stderr = "/dev/null", new_group = true }))
+  local pid = p.pid
+  assert.equal(p.pgid, pid, "the shell leads its group")
   local members
   local deadline = clock.now_ns() + 3e9
   repeat
@@ -62,6 +64,7 @@ omni.fixture("sleepers", function()
   coroutine.yield({ pid = pid, members = members })
   faults.kill(-pid, "KILL") -- ESRCH when the test already killed it
   faults.thaw(-pid)
+  p:wait(5) -- reap the leader (our child)
 end)
 
 omni.test("freeze_and_thaw_a_group", { marks = { "cpu" } }, function(sleepers)
