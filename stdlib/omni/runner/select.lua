@@ -5,18 +5,13 @@ local keywords = require("omni.runner.collect").keywords
 
 local M = {}
 
-local function expr_module()
-  local ok, expr = pcall(require, "omni.core.expr")
-  if ok and type(expr) == "table" and expr.compile then return expr end
-  return require "omni.runner.standin"
-end
 
 --- Compiles -m and -k; returns { m = compiled?, k = compiled? } or nil and
 --- the usage error text ("Wrong expression passed to '-m': ...").
 ---@param m string?
 ---@param k string?
 function M.compile(m, k)
-  local expr = expr_module()
+  local expr = require "omni.core.expr"
   local out = {}
   for _, e in ipairs({ { "m", m }, { "k", k and k:gsub("^%s+", "") or nil } }) do
     local flag, src = e[1], e[2]

@@ -18,15 +18,11 @@ local durations_db = require "omni.durations"
 local failures = require "omni.failures"
 local ci = require "omni.ci"
 local recorder = require "omni.runner.recorder"
-local standin = require "omni.runner.standin"
 
 local M = {}
 
 local function reporter(name, opts)
-  local ok, mod = pcall(require, "omni.report." .. name)
-  if ok and type(mod) == "table" and mod.new then return mod.new(opts) end
-  if name == "console" then return standin.console(opts) end
-  return nil, "reporter omni.report." .. name .. " is not available"
+  return require("omni.report." .. name).new(opts)
 end
 
 local function hostname()
