@@ -37,10 +37,35 @@ cmake -S . -B build-asan -DOMNILUA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/nu
 (cd build-asan && ctest --output-on-failure -j2) 2>&1 | tee build/logs/ctest-asan.log
 add_ctest build/logs/ctest-asan.log
 
-if [ -f stdlib/omni/cli/test.lua ]; then
-  echo "== omnilua self-tests (tests/)"
-  build/omnilua test tests/ -n auto --junitxml build/logs/selftest.xml 2>&1 | tee build/logs/selftest.log
-  add_omnilua build/logs/selftest.log
+# The Lua suites that drive C bindings hardest, with the ASan+UBSan binary.
+# (--memory-limit none: ASan's shadow memory does not fit a worker data limit.)
+asan_suites="tests/assert tests/selection tests/yaml tests/metrics tests/media tests/http tests/dummy tests/faults"
+echo "== omnilua suites under ASan+UBSan"
+ASAN_OPTIONS=detect_leaks=0 build-asan/omnilua test $asan_suites -n 2 --memory-limit none 2>&1 |
+  tee build/logs/selftest-asan.log
+add_omnilua build/logs/selftest-asan.log
+
+echo "== valgrind: no definite leaks or memory errors (C unit tests and a Lua run)"
+vg="valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --error-exitcode=99"
+vg_failed=0
+for t in build/test_expr build/test_sse_parse build/test_metrics_core build/test_yaml_core build/test_media_wav build/test_media_base64 build/test_media_dataurl; do
+  [ -x "$t" ] || continue
+  $vg "$t" >build/logs/valgrind-$(basename "$t").log 2>&1 || { vg_failed=1; cat build/logs/valgrind-$(basename "$t").log; }
+done
+$vg build/omnilua test tests/assert tests/yaml tests/metrics -n 1 --memory-limit none -q \
+  >build/logs/valgrind-lua.log 2>&1 || { vg_failed=1; tail -n 40 build/logs/valgrind-lua.log; }
+if [ $vg_failed -eq 0 ]; then passed=$((passed + 1)); echo "valgrind: clean"; else failed=$((failed + 1)); echo "valgrind: FAILED"; fi
+
+echo "== omnilua self-tests (tests/)"
+build/omnilua test tests/ -n auto --junitxml build/logs/selftest.xml --json build/logs/selftest.json 2>&1 |
+  tee build/logs/selftest.log
+add_omnilua build/logs/selftest.log
+
+echo "== the main job: omnilua run L2 (L1 + L2 against the built-in dummy server)"
+if build/omnilua run L2 --junitxml build/logs/L2.xml --json build/logs/L2.json >build/logs/L2.log 2>&1; then
+  passed=$((passed + 1)); tail -n 3 build/logs/L2.log
+else
+  failed=$((failed + 1)); tail -n 60 build/logs/L2.log; echo "omnilua run L2: FAILED"
 fi
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"
