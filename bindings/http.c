@@ -102,6 +102,7 @@ static void add_request(lua_State *L, http_engine *e, int t, int i) {
   o.keep_body = opt_bool(L, t, "keep_body");
   o.keep_chunks = opt_bool(L, t, "chunks");
   o.insecure = opt_bool(L, t, "insecure");
+  o.use_curl = opt_bool(L, t, "use_curl");
   lua_getfield(L, t, "events");
   const char *ev = lua_tostring(L, -1);
   o.keep_events = ev == NULL || strcmp(ev, "full") == 0 ? 1 : strcmp(ev, "times") == 0 ? 2 : 0;

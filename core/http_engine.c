@@ -99,6 +99,19 @@ static void raise_fd_limit(int want) {
   setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* curl honours these; the native path does not know proxies, so with one set
+ * every request goes through curl. */
+static int proxy_configured(void) {
+  /* OMNILUA_HTTP_CURL=1 forces curl too: to compare the two paths. */
+  static const char *vars[] = {"http_proxy", "all_proxy", "ALL_PROXY", "OMNILUA_HTTP_CURL"};
+  for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+    const char *v = getenv(vars[i]);
+    if (v && *v)
+      return 1;
+  }
+  return 0;
+}
+
 http_engine *http_engine_new(int concurrency) {
   pthread_once(&curl_once, curl_init_once);
   http_engine *e = calloc(1, sizeof *e);
@@ -110,10 +123,12 @@ http_engine *http_engine_new(int concurrency) {
   e->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   e->epfd = epoll_create1(EPOLL_CLOEXEC);
   e->curl_timeout_at = -1;
+  e->timer_at = -1;
   if (!e->multi || e->timerfd < 0 || e->epfd < 0 || http_watch_setup(e) != 0) {
     http_engine_free(e);
     return NULL;
   }
+  e->no_native = proxy_configured();
   long keep = e->concurrency < 16 ? 16 : e->concurrency;
   curl_multi_setopt(e->multi, CURLMOPT_MAXCONNECTS, keep);
   raise_fd_limit(e->concurrency * 2 + 256);
@@ -125,6 +140,7 @@ static void req_free(http_req *r) {
   free(r->url);
   free(r->body);
   free(r->bearer_hdr);
+  free(r->h1_head);
   free(r->retry_on);
   curl_slist_free_all(r->hdrs);
   sse_free(&r->sse);
@@ -146,8 +162,11 @@ void http_engine_free(http_engine *e) {
       curl_multi_remove_handle(e->multi, r->easy);
       curl_easy_cleanup(r->easy);
     }
+    if (r->conn)
+      h1_detach(e, r);
     req_free(r);
   }
+  h1_free_all(e);
   for (size_t i = 0; i < e->npool; i++)
     curl_easy_cleanup(e->pool[i]);
   if (e->multi)
@@ -211,6 +230,8 @@ http_req *http_engine_add(http_engine *e, const http_req_opts *o, const http_cal
   }
   if (!r->method || !r->url || (o->body && !r->body) || (o->nretry_on > 0 && !r->retry_on) ||
       !r->hdrs)
+    goto nomem;
+  if (!e->no_native && (r->h1 = h1_prepare(r, o)) < 0)
     goto nomem;
   r->o.headers = NULL;
   r->o.body = NULL;

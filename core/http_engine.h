@@ -18,6 +18,14 @@
  *
  * Without callbacks the engine keeps what the options ask for (body, events,
  * chunk times) in the request, to be read after the run.
+ *
+ * Two transports: plain http:// to an IPv4 address (or localhost) without a
+ * configured proxy goes through a native HTTP/1.1 reader (http_h1.c: one
+ * syscall-light connection per stream, chunked framing and SSE parsed in one
+ * pass per socket read); everything else (https, host names, IPv6, proxies,
+ * use_curl) through libcurl. Both give the same results and error codes; a
+ * "chunk" (keep_chunks, on_data) is one socket read on the native path and
+ * one HTTP chunk on curl's.
  */
 #ifndef OMNILUA_HTTP_ENGINE_H
 #define OMNILUA_HTTP_ENGINE_H
@@ -67,6 +75,7 @@ typedef struct http_req_opts {
   int keep_chunks;     /* keep (time, size) of every body chunk */
   int64_t start_at_ns; /* CLOCK_MONOTONIC time to start at; 0: as soon as possible */
   int insecure;        /* https without certificate checks (self-signed test servers) */
+  int use_curl;        /* never the native HTTP/1.1 path (see below) */
 } http_req_opts;
 
 typedef struct http_callbacks {

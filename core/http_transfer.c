@@ -12,12 +12,13 @@
 #include "clock.h"
 #include "http_internal.h"
 
-static void set_own_err(http_req *r, http_err e, const char *msg) {
+void http_set_own_err(http_req *r, http_err e, const char *msg) {
   if (r->own_err == HTTP_OK) {
     r->own_err = e;
     snprintf(r->own_msg, sizeof r->own_msg, "%s", msg);
   }
 }
+#define set_own_err http_set_own_err
 
 static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n) {
   if (http_grow(buf, cap, *len + n + 1, 1) != 0)
@@ -39,7 +40,8 @@ static int on_sse_event(void *ud, const char *ev, size_t elen, const char *data,
   http_req *r = ud;
   r->delivered = 1;
   if (r->o.keep_events == 2) {
-    if (http_grow(&r->times, &r->times_cap, r->ntimes + 1, sizeof *r->times) != 0)
+    if (r->ntimes == r->times_cap &&
+        http_grow(&r->times, &r->times_cap, r->ntimes + 1, sizeof *r->times) != 0)
       return 1;
     r->times[r->ntimes++] = r->chunk_t_ns;
   } else if (r->o.keep_events) {
@@ -78,31 +80,29 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ud) {
   return len;
 }
 
-static size_t on_write(char *p, size_t sz, size_t n, void *ud) {
-  http_req *r = ud;
-  size_t len = sz * n;
-  int64_t now = r->e->now_ns ? r->e->now_ns : clock_now_ns();
+void http_got_status(http_req *r, int status) {
+  r->res.status = status;
+  r->got_status = 1;
+  if (r->res.attempts <= r->o.retries && is_retry_status(r, status))
+    r->discard = 1;
+}
+
+int http_body(http_req *r, const char *p, size_t len, int64_t now) {
   r->last_rx_ns = now;
-  if (!r->got_status) {
-    long st = 0;
-    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &st);
-    r->res.status = (int)st;
-    r->got_status = 1;
-    if (r->res.attempts <= r->o.retries && is_retry_status(r, (int)st))
-      r->discard = 1;
-  }
   if (r->discard)
-    return len;
+    return 0;
   r->res.bytes += len;
   if (r->o.max_bytes && r->res.bytes > r->o.max_bytes) {
     char m[96];
     snprintf(m, sizeof m, "response larger than %zu bytes", r->o.max_bytes);
     set_own_err(r, HTTP_TOO_LARGE, m);
-    return 0;
+    return -1;
   }
   if (r->o.keep_chunks) {
-    if (http_grow(&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof *r->chunks) != 0)
-      return 0;
+    if (http_grow(&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof *r->chunks) != 0) {
+      set_own_err(r, HTTP_ENOMEM, "out of memory");
+      return -1;
+    }
     r->chunks[r->nchunks++] = (http_chunk){now, len};
   }
   if (r->cb.on_data) {
@@ -119,13 +119,27 @@ static size_t on_write(char *p, size_t sz, size_t n, void *ud) {
                   : s == SSE_ERR_CALLBACK ? r->own_err ? r->own_err : HTTP_EOTHER
                                           : HTTP_BAD_STREAM,
                   r->sse.error);
-      return 0;
+      return -1;
     }
   } else if (r->o.keep_body || r->o.sse) {
-    if (append(&r->res.body, &r->res.body_len, &r->body_cap, p, len) != 0)
-      return 0;
+    if (append(&r->res.body, &r->res.body_len, &r->body_cap, p, len) != 0) {
+      set_own_err(r, HTTP_ENOMEM, "out of memory");
+      return -1;
+    }
   }
-  return len;
+  return 0;
+}
+
+static size_t on_write(char *p, size_t sz, size_t n, void *ud) {
+  http_req *r = ud;
+  size_t len = sz * n;
+  int64_t now = r->e->now_ns ? r->e->now_ns : clock_now_ns();
+  if (!r->got_status) {
+    long st = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &st);
+    http_got_status(r, (int)st);
+  }
+  return http_body(r, p, len, now) == 0 ? len : 0;
 }
 
 static CURL *take_easy(http_engine *e) {
@@ -158,24 +172,24 @@ static void fail_now(http_engine *e, http_req *r, http_err err, const char *msg)
   finish(e, r);
 }
 
-static void start(http_engine *e, http_req *r) {
+static void active_add(http_engine *e, http_req *r) {
+  r->active_pos = e->nactive;
+  e->active[e->nactive++] = r;
+}
+
+static void active_remove(http_engine *e, http_req *r) {
+  size_t i = r->active_pos;
+  e->active[i] = e->active[--e->nactive];
+  e->active[i]->active_pos = i;
+}
+
+static void start_curl(http_engine *e, http_req *r) {
   CURL *c = take_easy(e);
   if (!c) {
-    fail_now(e, r, HTTP_ENOMEM, "cannot create a curl handle");
+    http_attempt_end(e, r, HTTP_ENOMEM, "cannot create a curl handle");
     return;
   }
   r->easy = c;
-  r->state = REQ_ACTIVE;
-  r->res.attempts++;
-  r->res.t_start_ns = r->last_rx_ns = clock_now_ns();
-  r->res.t_first_byte_ns = 0;
-  r->res.status = 0;
-  r->res.bytes = r->res.body_len = r->res.headers_len = 0;
-  r->got_status = r->discard = 0;
-  r->own_err = HTTP_OK;
-  r->own_msg[0] = '\0';
-  sse_free(&r->sse);
-  sse_init(&r->sse, r->o.max_line, on_sse_event, r);
   curl_easy_setopt(c, CURLOPT_URL, r->url);
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method);
   if (strcmp(r->method, "HEAD") == 0)
@@ -204,17 +218,43 @@ static void start(http_engine *e, http_req *r) {
   if (curl_multi_add_handle(e->multi, c) != CURLM_OK) {
     r->easy = NULL;
     give_easy(e, c);
-    fail_now(e, r, HTTP_EOTHER, "curl refused the request");
-    return;
+    http_attempt_end(e, r, HTTP_EOTHER, "curl refused the request");
   }
-  r->active_pos = e->nactive;
-  e->active[e->nactive++] = r;
 }
 
-static void deactivate(http_engine *e, http_req *r) {
-  size_t i = r->active_pos;
-  e->active[i] = e->active[--e->nactive];
-  e->active[i]->active_pos = i;
+static void start(http_engine *e, http_req *r) {
+  r->state = REQ_ACTIVE;
+  r->res.attempts++;
+  r->res.t_start_ns = r->last_rx_ns = clock_now_ns();
+  r->res.t_first_byte_ns = 0;
+  r->res.status = 0;
+  r->res.bytes = r->res.body_len = r->res.headers_len = 0;
+  r->got_status = r->discard = 0;
+  r->own_err = HTTP_OK;
+  r->own_msg[0] = '\0';
+  sse_free(&r->sse);
+  sse_init(&r->sse, r->o.max_line, on_sse_event, r);
+  active_add(e, r);
+  int64_t first = INT64_MAX; /* the first deadline the idle scan must see */
+  if (r->o.idle_timeout_ms > 0)
+    first = r->res.t_start_ns + r->o.idle_timeout_ms * 1000000;
+  if (r->h1) {
+    int64_t ct = r->o.connect_timeout_ms > 0 ? r->o.connect_timeout_ms : 10000;
+    if (r->res.t_start_ns + ct * 1000000 < first)
+      first = r->res.t_start_ns + ct * 1000000;
+    if (r->o.timeout_ms > 0 && r->res.t_start_ns + r->o.timeout_ms * 1000000 < first)
+      first = r->res.t_start_ns + r->o.timeout_ms * 1000000;
+  }
+  if (first < e->next_idle_scan)
+    e->next_idle_scan = first;
+  if (r->h1)
+    h1_begin(e, r);
+  else
+    start_curl(e, r);
+}
+
+/* Gives the curl handle of an ended attempt back to the pool. */
+static void curl_release(http_engine *e, http_req *r) {
   curl_multi_remove_handle(e->multi, r->easy);
   give_easy(e, r->easy);
   r->easy = NULL;
@@ -302,20 +342,10 @@ static void retry_later(http_engine *e, http_req *r) {
     fail_now(e, r, HTTP_ENOMEM, "out of memory");
 }
 
-/* One attempt ended (curl done, or we aborted it with own_err set). */
-static void attempt_done(http_engine *e, http_req *r, CURLcode rc) {
-  char msg[200];
-  http_err err = classify(r, rc, msg, sizeof msg);
-  if (!r->got_status) { /* no body arrived (HEAD, 204, empty 200): ask curl */
-    long st = 0;
-    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &st);
-    r->res.status = (int)st;
-    if (r->res.attempts <= r->o.retries && is_retry_status(r, (int)st))
-      r->discard = 1;
-  }
+void http_attempt_end(http_engine *e, http_req *r, http_err err, const char *msg) {
   if (err == HTTP_OK && r->o.sse && r->res.status >= 200 && r->res.status < 300)
     r->res.stream_partial = sse_finish(&r->sse);
-  deactivate(e, r);
+  active_remove(e, r);
   int can_retry = r->res.attempts <= r->o.retries && !r->delivered;
   int conn_err = err == HTTP_ECONNREFUSED || err == HTTP_ECONNRESET ||
                  (err == HTTP_TIMEOUT && r->res.t_first_byte_ns == 0 && !r->got_status);
@@ -326,6 +356,29 @@ static void attempt_done(http_engine *e, http_req *r, CURLcode rc) {
   r->res.err = err;
   snprintf(r->res.errmsg, sizeof r->res.errmsg, "%s", err == HTTP_OK ? "" : msg);
   finish(e, r);
+}
+
+/* A curl attempt ended (curl done, or we aborted it with own_err set). */
+static void attempt_done(http_engine *e, http_req *r, CURLcode rc) {
+  char msg[200];
+  http_err err = classify(r, rc, msg, sizeof msg);
+  if (!r->got_status) { /* no body arrived (HEAD, 204, empty 200): ask curl */
+    long st = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &st);
+    r->res.status = (int)st; /* got_status stays 0: nothing of the body arrived */
+    if (r->res.attempts <= r->o.retries && is_retry_status(r, (int)st))
+      r->discard = 1;
+  }
+  curl_release(e, r);
+  http_attempt_end(e, r, err, msg);
+}
+
+/* Ends the running attempt of r, whose own_err says why. */
+static void abort_attempt(http_engine *e, http_req *r) {
+  if (r->h1)
+    h1_abort(e, r);
+  else
+    attempt_done(e, r, CURLE_ABORTED_BY_CALLBACK);
 }
 
 static void check_idle(http_engine *e, int64_t now, int64_t *wake) {
@@ -339,12 +392,14 @@ static void check_idle(http_engine *e, int64_t now, int64_t *wake) {
                  (long long)r->o.idle_timeout_ms);
         set_own_err(r, HTTP_IDLE_TIMEOUT, m);
         r->delivered = 1; /* a stalled server is not retried */
-        attempt_done(e, r, CURLE_ABORTED_BY_CALLBACK);
+        abort_attempt(e, r);
         continue; /* the slot now holds another request */
       }
       if (limit < *wake)
         *wake = limit;
     }
+    if (r->h1 && h1_check_timeouts(e, r, now, wake))
+      continue;
     i++;
   }
 }
@@ -428,33 +483,49 @@ int http_engine_run(http_engine *e, int64_t deadline_ns) {
     if (e->unfinished == 0)
       break;
     now = clock_now_ns();
-    int64_t wake = now + 1000000000;
     if (now >= e->next_idle_scan) {
-      check_idle(e, now, &wake);
-      e->next_idle_scan = now + IDLE_SCAN_NS;
+      /* Scan again at the earliest deadline found (start() pulls it nearer
+       * for new requests), not at every wake-up: O(active) per scan. */
+      int64_t due = now + 3600 * (int64_t)1000000000;
+      check_idle(e, now, &due);
+      e->next_idle_scan = due > now + IDLE_SCAN_NS ? due : now + IDLE_SCAN_NS;
       if (e->unfinished == 0)
         break;
-    } else if (e->next_idle_scan < wake) {
-      wake = e->next_idle_scan;
     }
+    int64_t wake = now + WAIT_MAX_NS;
+    int precise = 0; /* scheduled starts and the caller's deadline need ns */
+    if (e->next_idle_scan < wake)
+      wake = e->next_idle_scan;
     if (e->nqueue > 0 && (int)e->nactive < e->concurrency && e->queue[0]->due_ns < wake)
-      wake = e->queue[0]->due_ns;
+      wake = e->queue[0]->due_ns, precise = 1;
     if (deadline_ns > 0 && deadline_ns < wake)
-      wake = deadline_ns;
+      wake = deadline_ns, precise = 1;
     if (e->curl_timeout_at >= 0 && e->curl_timeout_at < wake)
-      wake = e->curl_timeout_at;
+      wake = e->curl_timeout_at, precise = 0;
     if (wake <= now)
       continue;
-    /* The timerfd wakes us with ns precision (scheduled starts); the epoll
-     * timeout, in whole ms, is only a backstop. */
-    arm_timer(e, wake);
-    int n = epoll_wait(e->epfd, evs, 256, (int)((wake - now) / 1000000) + 2);
+    /* The timerfd wakes us with ns precision, armed only when that matters
+     * and the time changed (a syscall per wake-up is measurable at 1000
+     * streams); otherwise the epoll timeout, rounded up to whole ms. */
+    int timeout_ms = (int)((wake - now + 999999) / 1000000);
+    if (precise) {
+      if (e->timer_at != wake)
+        arm_timer(e, wake);
+      e->timer_at = wake;
+      timeout_ms += 2; /* a backstop only */
+    }
+    int n = epoll_wait(e->epfd, evs, 256, timeout_ms);
     for (int i = 0; i < n; i++) {
+      if (evs[i].data.u64 & H1_TAG) {
+        h1_io(e, (h1_conn *)(uintptr_t)(evs[i].data.u64 & ~H1_TAG), evs[i].events);
+        continue;
+      }
       int fd = evs[i].data.fd;
       if (fd == e->timerfd) {
         uint64_t ticks;
         ssize_t rd = read(e->timerfd, &ticks, sizeof ticks);
         (void)rd;
+        e->timer_at = -1;
         continue;
       }
       int flags = (evs[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
@@ -464,6 +535,7 @@ int http_engine_run(http_engine *e, int64_t deadline_ns) {
       curl_multi_socket_action(e->multi, fd, flags, &running);
     }
     read_done(e);
+    h1_reap(e);
   }
   return (int)e->unfinished;
 }
@@ -473,8 +545,9 @@ void http_engine_cancel(http_engine *e) {
     http_req *r = e->active[0];
     set_own_err(r, HTTP_EOTHER, "cancelled");
     r->delivered = 1;
-    attempt_done(e, r, CURLE_ABORTED_BY_CALLBACK);
+    abort_attempt(e, r);
   }
   while (e->nqueue > 0)
     fail_now(e, http_queue_pop(e), HTTP_EOTHER, "cancelled");
+  h1_reap(e);
 }

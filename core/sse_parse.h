@@ -30,8 +30,10 @@ typedef struct sse_parser {
   size_t data_len, data_cap;
   char event[64];
   size_t event_len;
-  int have_data;  /* a data field was seen since the last dispatch */
-  int skip_lf;    /* the previous feed ended in CR: a leading LF belongs to it */
+  const char *pend; /* the event's only data line so far, still in the fed buffer */
+  size_t pend_len;
+  int have_data; /* a data field was seen since the last dispatch */
+  int skip_lf;   /* the previous feed ended in CR: a leading LF belongs to it */
   size_t max_line;
   size_t line_no; /* 1-based number of the line being read, for messages */
   size_t events;  /* events dispatched so far */

@@ -1,17 +1,17 @@
 -- omnilua side of the streaming benchmark: N concurrent SSE streams through
 -- omni.http (C engine, arrival time of every event kept), one JSON line out.
--- usage: omnilua lua client.lua URL N
+-- usage: omnilua lua client.lua URL N [auto|curl]  (curl: the libcurl transport)
 local http = require "omni.http"
 local clock = require "omni.core.clock"
 local cjson = require "cjson"
 
-local url, n = arg[1], tonumber(arg[2])
+local url, n, transport = arg[1], tonumber(arg[2]), arg[3] or "auto"
 local body = cjson.encode { model = "omni-dummy", stream = true, modalities = { "text" },
   messages = { { role = "user", content = "benchmark" } } }
 local reqs = {}
 for i = 1, n do
   reqs[i] = { url = url, body = body, headers = { ["Content-Type"] = "application/json" },
-    stream = true, events = "times", timeout = 300 }
+    stream = true, events = "times", timeout = 300, transport = transport }
 end
 local t0 = clock.now_ns()
 local res = http.batch(reqs, { concurrency = n })

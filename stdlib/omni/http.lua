@@ -34,6 +34,7 @@ local M = {}
 ---@field max_bytes? integer cap on the body size (default 256 MiB)
 ---@field api_key? string|false bearer token; default $OPENAI_API_KEY; false: none
 ---@field insecure? boolean https without certificate checks
+---@field transport? "auto"|"curl" "auto" (default): plain http:// to an IPv4 address goes through the native HTTP/1.1 reader, the rest through libcurl; "curl": always libcurl
 ---@field chunks? boolean keep {t_ns, size} of every body chunk
 ---@field start_at_ns? integer monotonic time at which to send
 ---@field events? "full"|"times"|"none" streams: keep events, only their times, or nothing
@@ -110,6 +111,10 @@ local function to_core(opts, stream)
   if stream then headers[#headers + 1] = "Accept: text/event-stream" end
   local retry_on = opts.retry_on
   if retry_on ~= nil and type(retry_on) ~= "table" then error("bad option 'retry_on' (table expected)", 3) end
+  local transport = opts.transport or "auto"
+  if transport ~= "auto" and transport ~= "curl" then
+    error("bad option 'transport' (\"auto\" or \"curl\" expected)", 3)
+  end
   local events = opts.events or "full"
   if events ~= "full" and events ~= "times" and events ~= "none" then
     error("bad option 'events' (\"full\", \"times\" or \"none\" expected)", 3)
@@ -124,6 +129,7 @@ local function to_core(opts, stream)
     max_bytes = opts.max_bytes or DEFAULT_MAX, max_line = opts.max_line,
     sse = stream or nil, events = events, keep_body = not stream or nil,
     chunks = opts.chunks or nil, start_at_ns = opts.start_at_ns, insecure = opts.insecure or nil,
+    use_curl = transport == "curl" or nil,
   }
 end
 

@@ -111,15 +111,45 @@ static void test_utf8(void) {
 
   sse_parser p;
   sink k;
-  parse_all(&p, &k, "data: ok\n\ndata: bad \xc3\x28\n\n", 1);
-  CHECK_EQ_INT(p.status, SSE_ERR_UTF8);
-  CHECK(strstr(p.error, "line 3: invalid UTF-8 at byte 11") != NULL);
-  CHECK_EQ_STR(k.out, "|ok;");
-  sse_free(&p);
-  /* A multi-byte character split between feeds is fine. */
-  parse_all(&p, &k, "data: \xe5\x8c\x97\n\n", 1);
-  CHECK_EQ_STR(k.out, "|\xe5\x8c\x97;");
-  sse_free(&p);
+  /* The same error and the same events before it at every split (whole
+   * feeds are checked at once, lines again when the feed is not valid). */
+  const char *bad_stream = "data: ok\n\ndata: bad \xc3\x28\n\n";
+  for (size_t step = 1; step <= strlen(bad_stream); step++) {
+    parse_all(&p, &k, bad_stream, step);
+    CHECK_EQ_INT(p.status, SSE_ERR_UTF8);
+    CHECK(strstr(p.error, "line 3: invalid UTF-8 at byte 11") != NULL);
+    CHECK_EQ_STR(k.out, "|ok;");
+    sse_free(&p);
+  }
+  /* A multi-byte character split between feeds anywhere is fine. */
+  const char *good = "data: \xe5\x8c\x97\n\ndata: x\xc3\xa9\ndata: \xf0\x9f\x98\x80\n\n";
+  for (size_t step = 1; step <= strlen(good); step++) {
+    parse_all(&p, &k, good, step);
+    CHECK_EQ_STR(k.out, "|\xe5\x8c\x97;|x\xc3\xa9\n\xf0\x9f\x98\x80;");
+    CHECK_EQ_INT(p.status, SSE_OK);
+    sse_free(&p);
+  }
+}
+
+/* One-line events are passed as pointers into the fed buffer; what is kept
+ * across feeds must be a copy: feed from a scratch buffer that is wiped. */
+static void test_kept_data_survives_the_buffer(void) {
+  const char *stream = "data: one\n\ndata: two\ndata: three\n\nevent: e\ndata: four\n\n";
+  for (size_t step = 1; step <= strlen(stream); step++) {
+    sse_parser p;
+    sink k = {0};
+    sse_init(&p, 0, collect, &k);
+    size_t n = strlen(stream);
+    for (size_t i = 0; i < n; i += step) {
+      char scratch[128];
+      size_t m = n - i < step ? n - i : step;
+      memcpy(scratch, stream + i, m);
+      CHECK_EQ_INT(sse_feed(&p, scratch, m), SSE_OK);
+      memset(scratch, '#', sizeof scratch);
+    }
+    CHECK_EQ_STR(k.out, "|one;|two\nthree;e|four;");
+    sse_free(&p);
+  }
 }
 
 static int stop_at_first(void *ud, const char *e, size_t el, const char *d, size_t dl) {
@@ -144,5 +174,6 @@ int main(void) {
   test_long_line();
   test_utf8();
   test_callback_stop();
+  test_kept_data_survives_the_buffer();
   return check_summary("test_sse_parse");
 }
