@@ -370,13 +370,54 @@ static int worker_stop_requested(lua_State *L) {
   return 1;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define WORKER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WORKER_ASAN 1
+#endif
+#endif
+
+#ifdef WORKER_ASAN
+/* AddressSanitizer maps terabytes of writable shadow memory, which
+ * RLIMIT_DATA (like RLIMIT_AS) refuses: a sanitized build caps the Lua
+ * heap instead, with an allocator that refuses to grow past the limit (Lua
+ * then raises "not enough memory", reported as the memory cause). */
+static lua_Alloc base_alloc;
+static void *base_ud;
+static size_t lua_used, lua_limit;
+
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  (void)ud;
+  size_t old = ptr != NULL ? osize : 0; /* osize is a type tag for new blocks */
+  if (nsize > old && lua_used + (nsize - old) > lua_limit)
+    return NULL; /* only growth may fail: Lua needs shrinking to succeed */
+  void *p = base_alloc(base_ud, ptr, osize, nsize);
+  if (p != NULL || nsize == 0)
+    lua_used = lua_used - old + nsize;
+  return p;
+}
+#endif
+
+/* limit_memory(bytes) -> "rlimit" | "lua" (what is capped), or nil, err */
 static int worker_limit_memory(lua_State *L) {
   lua_Integer bytes = luaL_checkinteger(L, 1);
+#ifdef WORKER_ASAN
+  if (bytes > 0 && base_alloc == NULL) {
+    base_alloc = lua_getallocf(L, &base_ud);
+    lua_used = (size_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024 + (size_t)lua_gc(L, LUA_GCCOUNTB, 0);
+    lua_limit = (size_t)bytes;
+    lua_setallocf(L, limited_alloc, NULL);
+  }
+  lua_pushliteral(L, "lua");
+  return 1;
+#else
   int err = sup_limit_memory((uint64_t)bytes);
   if (err != 0)
     return errno_result(L, "cannot limit memory", err);
-  lua_pushboolean(L, 1);
+  lua_pushliteral(L, "rlimit");
   return 1;
+#endif
 }
 
 static int worker_capture_start(lua_State *L) {

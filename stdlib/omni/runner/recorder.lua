@@ -105,7 +105,7 @@ function Recorder:finish(timeout)
   local deadline = clock.now_ns() + (timeout or 10) * 1e9
   local code
   while clock.now_ns() < deadline and code == nil do
-    local ev = W.poll(0.2)
+    local ev = require("omni.runner.run").flat(W.poll(0.2))
     for j = 1, #ev, 3 do
       if ev[j] == self.id and ev[j + 1] == "exit" then
         local _, c = W.status(self.id)

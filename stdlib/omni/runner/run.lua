@@ -27,6 +27,19 @@ end
 
 local function fmt(s) return string.format("%g", s) end
 
+--- W.poll's events as one flat list { id, kind, line|false, ... }; a binary
+--- built before that format gives { {id, kind, line?}, ... } (the stdlib of
+--- a source tree may be newer than the binary that runs it).
+local function flat(events)
+  if type(events[1]) ~= "table" then return events end
+  local out = {}
+  for i, ev in ipairs(events) do
+    out[3 * i - 2], out[3 * i - 1], out[3 * i] = ev[1], ev[2], ev[3] or false
+  end
+  return out
+end
+M.flat = flat
+
 ---@class omni.RunEnv
 ---@field items table[] all collected items
 ---@field units integer[][] from omni.runner.plan
@@ -351,7 +364,7 @@ function M.execute(env)
     if budget_at and not stopping then
       wait = math.max(0, math.min(wait, (budget_at - clock.now_ns()) / 1e9))
     end
-    local events = W.poll(wait)
+    local events = flat(W.poll(wait))
     local sig = W.interrupted()
     if sig and not interrupted then
       interrupted = sig
