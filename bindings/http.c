@@ -9,9 +9,14 @@
  */
 #include <lauxlib.h>
 #include <lua.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http_engine.h"
+#include "interrupt.h"
+
+#include <pthread.h>
+#include <time.h>
 
 #define ENGINE_MT "omni.http.engine"
 #define MAX_HEADERS 64
@@ -223,9 +228,55 @@ static int http_run_l(lua_State *L) {
 
 static const char *code_names[] = {"ECONNREFUSED", "ECONNRESET", "TRUNCATED",  "TIMEOUT",
                                    "IDLE_TIMEOUT", "TOO_LARGE",  "BAD_STREAM", "ERESOLVE",
-                                   "ETLS",         "EPROTO",     "ENOMEM",     "EOTHER"};
+                                   "ETLS",         "EPROTO",     "ENOMEM",     "EOTHER",
+                                   "INTERRUPTED"};
 
-static const luaL_Reg http_functions[] = {{"run", http_run_l}, {NULL, NULL}};
+/* ---- test-only: interrupts from another thread, as a signal handler does ---- */
+
+static void *interrupt_later(void *arg) {
+  struct timespec ts = {0};
+  lua_Number s = *(lua_Number *)arg;
+  free(arg);
+  ts.tv_sec = (time_t)s;
+  ts.tv_nsec = (long)((s - (lua_Number)ts.tv_sec) * 1e9);
+  nanosleep(&ts, NULL);
+  interrupt_request();
+  return NULL;
+}
+
+/* _interrupt_after(seconds): a detached thread calls interrupt_request(). */
+static int interrupt_after_l(lua_State *L) {
+  lua_Number s = luaL_checknumber(L, 1);
+  luaL_argcheck(L, s >= 0 && s < 3600, 1, "seconds in 0..3600 expected");
+  lua_Number *arg = malloc(sizeof *arg);
+  if (!arg)
+    return luaL_error(L, "out of memory");
+  *arg = s;
+  pthread_t t;
+  if (pthread_create(&t, NULL, interrupt_later, arg) != 0) {
+    free(arg);
+    return luaL_error(L, "cannot start the interrupt thread");
+  }
+  pthread_detach(t);
+  return 0;
+}
+
+static int interrupt_pending_l(lua_State *L) {
+  lua_pushboolean(L, interrupt_pending());
+  return 1;
+}
+
+static int interrupt_clear_l(lua_State *L) {
+  (void)L;
+  interrupt_clear();
+  return 0;
+}
+
+static const luaL_Reg http_functions[] = {{"run", http_run_l},
+                                          {"_interrupt_after", interrupt_after_l},
+                                          {"_interrupt_pending", interrupt_pending_l},
+                                          {"_interrupt_clear", interrupt_clear_l},
+                                          {NULL, NULL}};
 static const luaL_Reg engine_meta[] = {{"__gc", engine_gc}, {"__close", engine_gc}, {NULL, NULL}};
 
 int luaopen_omni_core_http(lua_State *L) {

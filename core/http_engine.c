@@ -18,7 +18,7 @@ const char *http_err_code(http_err e) {
   static const char *names[] = {"OK",       "ECONNREFUSED", "ECONNRESET", "TRUNCATED",
                                 "TIMEOUT",  "IDLE_TIMEOUT", "TOO_LARGE",  "BAD_STREAM",
                                 "ERESOLVE", "ETLS",         "EPROTO",     "ENOMEM",
-                                "EOTHER"};
+                                "EOTHER",   "INTERRUPTED"};
   return (unsigned)e < sizeof names / sizeof *names ? names[e] : "EOTHER";
 }
 

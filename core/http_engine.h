@@ -48,7 +48,8 @@ typedef enum {
   HTTP_ETLS,         /* TLS handshake or certificate */
   HTTP_EPROTO,       /* not HTTP, bad URL, unsupported protocol */
   HTTP_ENOMEM,
-  HTTP_EOTHER
+  HTTP_EOTHER,
+  HTTP_INTERRUPTED /* interrupt_request() (core/interrupt.h): a test timeout or a stopped run */
 } http_err;
 
 /* "ECONNREFUSED", "TIMEOUT", ...: the code the Lua API returns. */
@@ -123,7 +124,9 @@ void http_engine_free(http_engine *e); /* frees its requests too */
 http_req *http_engine_add(http_engine *e, const http_req_opts *o, const http_callbacks *cb,
                           char *err, size_t errlen);
 /* Runs until every queued request is done, or until deadline_ns (monotonic,
- * 0: none); returns the number of requests still unfinished. */
+ * 0: none); returns the number of requests still unfinished. An interrupt
+ * (core/interrupt.h, checked at least every 100 ms) ends every unfinished
+ * request with HTTP_INTERRUPTED and returns 0. */
 int http_engine_run(http_engine *e, int64_t deadline_ns);
 /* Cancels unfinished requests (they end with HTTP_EOTHER "cancelled"). */
 void http_engine_cancel(http_engine *e);

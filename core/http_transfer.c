@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "http_internal.h"
+#include "interrupt.h"
 
 void http_set_own_err(http_req *r, http_err e, const char *msg) {
   if (r->own_err == HTTP_OK) {
@@ -463,12 +464,29 @@ static void read_done(http_engine *e) {
   }
 }
 
+/* Ends every unfinished request (running or waiting) with err, no retries. */
+static void end_all(http_engine *e, http_err err, const char *msg) {
+  while (e->nactive > 0) {
+    http_req *r = e->active[0];
+    set_own_err(r, err, msg);
+    r->delivered = 1;
+    abort_attempt(e, r);
+  }
+  while (e->nqueue > 0)
+    fail_now(e, http_queue_pop(e), err, msg);
+  h1_reap(e);
+}
+
 int http_engine_run(http_engine *e, int64_t deadline_ns) {
   if (http_grow(&e->active, &e->active_cap, (size_t)e->concurrency, sizeof *e->active) != 0)
     return (int)e->unfinished;
   struct epoll_event evs[256];
   int running;
   while (e->unfinished > 0) {
+    if (interrupt_pending()) {
+      end_all(e, HTTP_INTERRUPTED, INTERRUPT_MESSAGE);
+      break;
+    }
     int64_t now = clock_now_ns();
     if (deadline_ns > 0 && now >= deadline_ns)
       break;
@@ -540,14 +558,4 @@ int http_engine_run(http_engine *e, int64_t deadline_ns) {
   return (int)e->unfinished;
 }
 
-void http_engine_cancel(http_engine *e) {
-  while (e->nactive > 0) {
-    http_req *r = e->active[0];
-    set_own_err(r, HTTP_EOTHER, "cancelled");
-    r->delivered = 1;
-    abort_attempt(e, r);
-  }
-  while (e->nqueue > 0)
-    fail_now(e, http_queue_pop(e), HTTP_EOTHER, "cancelled");
-  h1_reap(e);
-}
+void http_engine_cancel(http_engine *e) { end_all(e, HTTP_EOTHER, "cancelled"); }

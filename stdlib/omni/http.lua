@@ -11,7 +11,8 @@
 --- ```
 --- Expected failures return `nil, message, code[, partial_response]`; codes are
 --- ECONNREFUSED, ECONNRESET, TRUNCATED, TIMEOUT, IDLE_TIMEOUT, TOO_LARGE,
---- BAD_STREAM, ERESOLVE, ETLS, EPROTO, ENOMEM, EOTHER and, for streams,
+--- BAD_STREAM, ERESOLVE, ETLS, EPROTO, ENOMEM, EOTHER, INTERRUPTED (the
+--- runner stopped the test: a timeout or a stopped run) and, for streams,
 --- HTTP_STATUS (non-2xx answer) and STREAM_ERROR (an error event mid-stream).
 --- The API key (opts.api_key or $OPENAI_API_KEY) is sent as a bearer token and
 --- replaced by "***" in every message.
