@@ -219,10 +219,10 @@ static void end_response(conn *c) {
     c->closing = 1;
 }
 
-/* Produces the stream's due chunks; returns -1 to drop the connection. */
+/* Produces the stream's due chunks (a drop fault marks the connection
+ * closing). Returns 0; kept an int for the callers' error paths. */
 static int pump_stream(dummy_server *s, conn *c, int64_t now) {
   dbuf ev = {0};
-  int rc = 0;
   for (int burst = 0; c->reply && burst < BURST && c->out.len < OUT_HIGH_WATER; burst++) {
     int64_t at = dummy_reply_next_at(c->reply);
     if (at > now) {
@@ -243,11 +243,15 @@ static int pump_stream(dummy_server *s, conn *c, int64_t now) {
     } else if (st == DSTEP_STALL) {
       c->stalled = 1;
     } else {
-      rc = -1; /* drop: no terminating chunk, the client sees a cut body */
+      /* drop: the chunks before go out first (flush closes a closing
+       * connection once its output is sent); no terminating chunk, so the
+       * client sees a cut body after exactly N chunks. */
+      c->busy = 0;
+      c->closing = 1;
     }
   }
   dbuf_free(&ev);
-  return rc;
+  return 0;
 }
 
 static int process_requests(dummy_server *s, conn *c);

@@ -245,3 +245,29 @@ omni.test("itl_zero_streams_with_audio_complete", { marks = { "cpu" } }, functio
     assert.equal(#r.event_times, 40 + 24 + 1, "request " .. i) -- 40 text, 12 s of audio in 0.5 s pieces, [DONE]
   end
 end)
+
+-- drop_after=N: exactly N chunks arrive, then the connection closes without
+-- the terminating chunk; also when the chunks go out in one burst (itl 0),
+-- where the drop used to close before anything was sent.
+omni.test("drop_after_sends_exactly_n_chunks", { marks = { "cpu" }, params = { itl_ms = { 0, 2 }, n = { 1, 3 } } },
+  function(itl_ms, n)
+    local s <close> = assert.not_nil(dummy.start { port = 0, ttft_ms = 0, itl_ms = itl_ms, audio = false })
+    for _, transport in ipairs { "auto", "curl" } do
+      local r, err, code, partial = http.stream {
+        url = "http://127.0.0.1:" .. s:port() .. "/v1/chat/completions", transport = transport, timeout = 10,
+        headers = { ["x-dummy-fault"] = "drop_after=" .. n },
+        body = { model = "omni-dummy", stream = true, messages = user("What is the capital of China?") } }
+      assert.is_nil(r)
+      assert.equal(code, "TRUNCATED", err)
+      assert.equal(partial.status, 200)
+      assert.equal(#partial.events, n, transport)
+      for _, ev in ipairs(partial.events) do assert.match(ev.data, '"chat.completion.chunk"') end
+    end
+  end)
+
+omni.test("drop_after_0_closes_without_answering", { marks = { "cpu" } }, function(server)
+  local _, err, code = http.stream { url = server.url .. "/v1/chat/completions", timeout = 10,
+    headers = { ["x-dummy-fault"] = "drop_after=0" },
+    body = { model = "omni-dummy", stream = true, messages = user("hi") } }
+  assert.equal(code, "ECONNRESET", err)
+end)
