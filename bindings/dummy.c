@@ -37,7 +37,10 @@ static void read_config(lua_State *L, int t, dummy_config *cfg) {
   lua_getfield(L, t, "api_key");
   if (!lua_isnil(L, -1))
     cfg->api_key = luaL_checkstring(L, -1);
-  lua_pop(L, 3);
+  lua_getfield(L, t, "stage_config_json");
+  if (!lua_isnil(L, -1))
+    cfg->stage_config_json = luaL_checkstring(L, -1);
+  lua_pop(L, 4);
   lua_getfield(L, t, "port");
   cfg->port = (int)luaL_optinteger(L, -1, 0);
   luaL_argcheck(L, cfg->port >= 0 && cfg->port <= 65535, 1, "port must be in 0..65535");

@@ -289,6 +289,15 @@ static void models(dummy_ctx *ctx, dbuf *resp, dummy_outcome *oc) {
   oc->status = 200;
 }
 
+/* What --stage-config gave (the CLI's JSON summary), for tests and humans. */
+static void stage_config(dummy_ctx *ctx, dbuf *resp, dummy_outcome *oc) {
+  const char *j = ctx->cfg->stage_config_json;
+  if (!j)
+    j = "{\"stage_config\":null,\"stages\":[]}";
+  respond(resp, 200, "application/json", j, strlen(j), oc->keep_alive);
+  oc->status = 200;
+}
+
 void dummy_route(dummy_ctx *ctx, const dummy_request *rq, dbuf *resp, dummy_outcome *oc) {
   memset(oc, 0, sizeof *oc);
   oc->action = DACT_RESPOND;
@@ -300,7 +309,8 @@ void dummy_route(dummy_ctx *ctx, const dummy_request *rq, dbuf *resp, dummy_outc
                 {"/v1/models", "GET"},
                 {"/v1/chat/completions", "POST"},
                 {"/v1/images/generations", "POST"},
-                {"/v1/audio/speech", "POST"}};
+                {"/v1/audio/speech", "POST"},
+                {"/debug/stage_config", "GET"}};
   size_t i = 0, n = sizeof routes / sizeof *routes;
   for (; i < n; i++)
     if (strcmp(rq->path, routes[i].path) == 0)
@@ -341,7 +351,10 @@ void dummy_route(dummy_ctx *ctx, const dummy_request *rq, dbuf *resp, dummy_outc
   case 3:
     images(ctx, rq, resp, oc);
     break;
-  default:
+  case 4:
     speech(ctx, rq, resp, oc);
+    break;
+  default:
+    stage_config(ctx, resp, oc);
   }
 }

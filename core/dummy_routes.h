@@ -18,6 +18,9 @@ typedef struct dummy_config {
   dummy_profile prof;
   int default_audio; /* chat answers carry audio unless "modalities" says otherwise */
   int max_conns;
+  /* JSON served on GET /debug/stage_config: the stage config the server was
+   * started with (path and stages, made by the CLI), NULL: none. */
+  const char *stage_config_json;
 } dummy_config;
 
 void dummy_config_defaults(dummy_config *c);

@@ -40,6 +40,7 @@ typedef struct conn {
 struct dummy_server {
   dummy_config cfg;
   char model[256], api_key[256], host[256];
+  char *stage_config_json;
   dummy_ctx ctx;
   int lfd, epfd, tfd, efd;
   int port;
@@ -81,6 +82,15 @@ dummy_server *dummy_server_new(const dummy_config *cfg, char *err, size_t errlen
   if (cfg->api_key) {
     snprintf(s->api_key, sizeof s->api_key, "%s", cfg->api_key);
     s->cfg.api_key = s->api_key;
+  }
+  if (cfg->stage_config_json) {
+    s->stage_config_json = strdup(cfg->stage_config_json);
+    if (!s->stage_config_json) {
+      snprintf(err, errlen, "out of memory");
+      free(s);
+      return NULL;
+    }
+    s->cfg.stage_config_json = s->stage_config_json;
   }
   s->ctx.cfg = &s->cfg;
   s->ctx.started = (long long)time(NULL);
@@ -184,6 +194,7 @@ void dummy_server_free(dummy_server *s) {
   if (s->efd >= 0)
     close(s->efd);
   dummy_timers_free(&s->timers);
+  free(s->stage_config_json);
   free(s);
 }
 

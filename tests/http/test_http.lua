@@ -231,12 +231,11 @@ omni.test("api_key_from_environment", { marks = { "cpu" } }, function()
   f:write('local r = require("omni.http").request{ url = arg[1] }\nio.write(r.status)\n')
   f:close()
   local exe = require("omni.core.host").exe
-  local p = io.popen(string.format("OPENAI_API_KEY=env-key-42 timeout 20 %q lua %q %q", exe, script,
-    "http://127.0.0.1:" .. s:port() .. "/v1/models"))
-  local out = p:read("a")
-  p:close()
+  local r = require("omni.proc").run({ exe, "lua", script, "http://127.0.0.1:" .. s:port() .. "/v1/models" },
+    { env = { OPENAI_API_KEY = "env-key-42" }, timeout = 20 })
   os.remove(script)
-  assert.equal(out, "200")
+  assert.not_nil(r)
+  assert.equal(r.stdout, "200", r.stderr)
 end)
 
 omni.test("bad_arguments_raise", { marks = { "cpu" } }, function()

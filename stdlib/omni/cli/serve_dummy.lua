@@ -3,6 +3,8 @@
 --- docs/reference/dummy-server.md.
 local argparse = require "omni.argparse"
 local dummy = require "omni.core.dummy"
+local stage_config = require "omni.stage_config"
+local cjson = require "cjson"
 
 local spec = {
   { "--host", default = "127.0.0.1", help = "address to bind (default 127.0.0.1)" },
@@ -15,12 +17,32 @@ local spec = {
   { "--seed", kind = "integer", help = "seed of jitter and injected errors" },
   { "--fault", kind = "list", metavar = "K=V[,K=V]", help = "fault or latency settings, e.g. stall_after=3" },
   { "--text-only", kind = "flag", help = "answer without audio unless a request asks for it" },
+  { "--stage-config", metavar = "FILE", help = "stage config to deploy (validated; GET /debug/stage_config shows its stages; no final audio stage: text-only)" },
   { "--api-key", help = "require this bearer token (default $OMNILUA_DUMMY_API_KEY)" },
   { "--offline", kind = "flag", help = "batch mode: read --prompts, write to --out, exit" },
   { "--prompts", help = "offline: JSONL prompts file" },
   { "--out", help = "offline: output folder" },
   { "--help", short = "-h", kind = "flag", help = "show this help" },
 }
+
+-- Loads and validates the stage config; returns the JSON summary served on
+-- /debug/stage_config and whether any final stage outputs audio.
+local function load_stage_config(name)
+  local path = stage_config.path(name)
+  local conf, err = stage_config.load(path)
+  if not conf then argparse.usage_error("serve-dummy: --stage-config: %s", err) end
+  local stages, audio = {}, false
+  for _, st in ipairs(conf.stage_args or {}) do
+    local ea, sp = st.engine_args or {}, st.default_sampling_params or {}
+    stages[#stages + 1] = {
+      stage_id = st.stage_id, stage_type = st.stage_type, model_stage = ea.model_stage,
+      model_arch = ea.model_arch, final_output = st.final_output == true,
+      final_output_type = st.final_output_type, max_tokens = sp.max_tokens,
+    }
+    if st.final_output == true and st.final_output_type == "audio" then audio = true end
+  end
+  return cjson.encode { stage_config = path, stages = stages }, audio, #stages
+end
 
 local function main(args)
   local o = argparse.parse("serve-dummy", spec, args)
@@ -32,11 +54,14 @@ local function main(args)
     argparse.usage_error("serve-dummy: unexpected argument '%s'", o.positional[1])
   end
   if o.port < 0 or o.port > 65535 then argparse.usage_error("serve-dummy: --port must be in 0..65535") end
+  local sc_json, sc_audio, nstages
+  if o.stage_config then sc_json, sc_audio, nstages = load_stage_config(o.stage_config) end
   local cfg = {
+    stage_config_json = sc_json,
     host = o.host, port = o.port, model = o.model, ttft_ms = o.ttft_ms, itl_ms = o.itl_ms,
     jitter_ms = o.jitter_ms, output_tokens = o.output_tokens, seed = o.seed,
     fault = #o.fault > 0 and table.concat(o.fault, ",") or nil,
-    audio = not o.text_only, api_key = o.api_key or os.getenv("OMNILUA_DUMMY_API_KEY"),
+    audio = not o.text_only and sc_audio ~= false, api_key = o.api_key or os.getenv("OMNILUA_DUMMY_API_KEY"),
   }
   local ok, err = pcall(function() -- bad --fault text raises in the binding
     if cfg.fault then dummy.offline { fault = cfg.fault, prompts = "", out = "", port = 0 } end
@@ -56,6 +81,10 @@ local function main(args)
     end
     io.stdout:write(string.format("omnilua serve-dummy: %d prompts answered in %s\n", n, o.out))
     return 0
+  end
+  if o.stage_config then
+    io.stdout:write(string.format("omnilua serve-dummy: stage config %s (%d stages%s)\n", o.stage_config,
+      nstages, sc_audio and "" or ", no final audio stage: text-only"))
   end
   local okr, e, code = dummy.serve(cfg)
   if okr == nil then
