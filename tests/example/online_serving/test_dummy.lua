@@ -1,0 +1,17 @@
+-- L4 doc test: runs the examples of docs/examples/online_serving.md (the dummy
+-- model) and checks each block's output against what the page says
+-- (conventions: tests/example/doctest.lua, docs/examples/README.md).
+local omni = require "omni"
+
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+local doctest = dofile(HERE .. "/../doctest.lua")
+
+omni.test("doc_online_serving", {
+  doc = [[ Every example of docs/examples/online_serving.md runs as written and prints what the page shows. ]],
+  timeout = 180,
+}, function(tmp_path)
+  local page = HERE .. "/../../../docs/examples/online_serving.md"
+  local port = require("omni.server").free_port()
+  local n = doctest.check(page, tmp_path, { port = port, timeout = 120 })
+  assert(n >= 4, "the page should have at least 4 runnable examples, found " .. n)
+end)
