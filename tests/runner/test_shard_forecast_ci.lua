@@ -121,6 +121,17 @@ omni.test("c", { skip = "later" }, function() end)
     r = omnilua_test({ "test_t.lua", "--strict-budget" }, { cwd = tmp_path })
     assert.equal(r.code, 4)
     assert.match(r.stderr, "%-%-strict%-budget needs %-%-budget")
+    -- entries of test files that are gone are dropped; --no-durations writes nothing
+    db.tests["gone.lua::x"] = { mean = 1, n = 1, file = "gone.lua" }
+    minute_each()
+    r = omnilua_test({ "test_t.lua::a", "-q" }, { cwd = tmp_path })
+    db = cjson.decode(read(tmp_path .. "/.omnilua/durations.json"))
+    assert.is_nil(db.tests["gone.lua::x"])
+    assert.equal(db.tests["test_t.lua::a"].n, 2)
+    local before = read(tmp_path .. "/.omnilua/durations.json")
+    r = omnilua_test({ "test_t.lua::a", "-q", "--no-durations" }, { cwd = tmp_path })
+    assert.equal(r.code, 0)
+    assert.equal(read(tmp_path .. "/.omnilua/durations.json"), before)
   end)
 
 omni.test("failed_records_carry_a_category_in_json_and_console", { timeout = 60 },

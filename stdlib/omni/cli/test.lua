@@ -16,6 +16,7 @@ local SPEC = {
   { "--budget", metavar = "TIME", help = "run budget: 90s, 15m, 1h30m; what has not run then is 'notrun'" },
   { "--strict-budget", kind = "flag",
     help = "refuse to start (exit 4) when recorded durations predict the selection exceeds --budget" },
+  { "--no-durations", kind = "flag", help = "do not record test durations in .omnilua/durations.json" },
   { "--shard", metavar = "K/N", help = "run only shard K of N (split balanced by recorded durations)" },
   { "--reruns", kind = "integer", default = 0, metavar = "N",
     help = "rerun a failed test up to N times; one that then passes is reported flaky" },

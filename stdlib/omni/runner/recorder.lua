@@ -3,7 +3,8 @@
 --- path stays short: the helper is forked before collection and decodes the
 --- old file while the parent collects (a core is idle then), takes the
 --- results as they arrive (tab-separated lines over its pipe, sent in
---- batches), and at the end merges and saves. The parent waits for it, so
+--- batches), and at the end merges and saves. Entries of test files that
+--- no longer exist are dropped. The parent waits for it, so
 --- the file is complete when omnilua exits; a run that ends early (usage
 --- error, collection error) closes the pipe without "end" and nothing is
 --- written.
@@ -32,7 +33,22 @@ end
 local function serve(path)
   local ok, err = pcall(function()
     local durations = require "omni.durations"
+    local fs = require "omni.core.fs"
     local db = durations.load(path)
+    -- tests whose file is gone (deleted, renamed, a temporary suite) leave
+    -- the file, which would otherwise only grow
+    local exists = {}
+    for id, e in pairs(db.tests) do
+      local file = type(e) == "table" and e.file or id:match("^(.-)::")
+      if file then
+        local ok = exists[file]
+        if ok == nil then
+          ok = fs.stat(file) ~= nil
+          exists[file] = ok
+        end
+        if not ok then db.tests[id] = nil end
+      end
+    end
     local recs, finished = {}, false
     while true do
       local line = W.recv()

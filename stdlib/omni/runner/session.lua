@@ -162,7 +162,7 @@ function M.run(o, argv, util)
   -- durations are recorded by a helper that reads the old file meanwhile;
   -- a shard leaves the file alone: every shard of a CI run must balance
   -- with the same durations (omnilua merge records the shards' ones)
-  local rec_helper = not o.collect_only and not shard_k and recorder.start(db_path) or nil
+  local rec_helper = not o.collect_only and not shard_k and not o.no_durations and recorder.start(db_path) or nil
   -- The parent's heap is nearly all long-lived (collected items, result
   -- records), and a GC cycle traverses all of it: the collector runs only
   -- when the heap has doubled (plus 64 MiB) since the last full collection.
