@@ -4,18 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dummy_profile.h"
-
-/* stb_image_write from Debian's libstb, compiled static into this file only,
- * so it cannot clash with another core file that includes it. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
+#include "media_image.h"
 
 static void put_u32(unsigned char *p, uint32_t v) {
   p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
@@ -56,38 +45,23 @@ void dummy_wav(dbuf *out, double t0, double seconds) {
   out->p[out->len] = '\0';
 }
 
-static void write_to_dbuf(void *ctx, void *data, int size) { dbuf_add(ctx, data, (size_t)size); }
-
 int dummy_image(dbuf *out, int w, int h, int jpeg, uint64_t seed) {
-  unsigned char *px = malloc((size_t)w * (size_t)h * 3);
-  if (!px)
-    return -1;
-  memset(px, 255, (size_t)w * (size_t)h * 3);
-  uint64_t rng = seed;
-  int side_min = (w < h ? w : h) / 8, side_max = (w < h ? w : h) / 4;
-  if (side_min < 1)
-    side_min = 1;
-  int n = 3 + (int)(dummy_rand_next(&rng) % 6);
-  for (int k = 0; k < n; k++) {
-    int side = side_min + (int)(dummy_rand_next(&rng) % (uint64_t)(side_max - side_min + 1));
-    int x0 = (int)(dummy_rand_next(&rng) % (uint64_t)(w - side + 1));
-    int y0 = (int)(dummy_rand_next(&rng) % (uint64_t)(h - side + 1));
-    unsigned char col[3] = {(unsigned char)(dummy_rand_next(&rng) % 200),
-                            (unsigned char)(dummy_rand_next(&rng) % 200),
-                            (unsigned char)(dummy_rand_next(&rng) % 200)};
-    int border = side > 8 ? 2 : 0;
-    for (int y = y0; y < y0 + side; y++)
-      for (int x = x0; x < x0 + side; x++) {
-        int edge = x < x0 + border || y < y0 + border || x >= x0 + side - border ||
-                   y >= y0 + side - border;
-        unsigned char *p = px + ((size_t)y * (size_t)w + (size_t)x) * 3;
-        for (int c = 0; c < 3; c++)
-          p[c] = edge ? 0 : col[c];
-      }
-  }
-  size_t before = out->len;
-  int ok = jpeg ? stbi_write_jpg_to_func(write_to_dbuf, out, w, h, 3, px, 90)
-                : stbi_write_png_to_func(write_to_dbuf, out, w, h, 3, px, w * 3);
-  free(px);
-  return ok && !out->failed && out->len > before ? 0 : -1;
+  /* The media module draws and encodes (one implementation of the reference's
+   * test images); the dummy only picks the size, format and seed. */
+  media_image_params p;
+  media_image_defaults(&p);
+  p.width = w;
+  p.height = h;
+  p.format = jpeg ? MEDIA_FORMAT_JPEG : MEDIA_FORMAT_PNG;
+  p.quality = 90;
+  p.seed = seed;
+  media_buf img = {0};
+  char err[160];
+  int rc = media_image_generate(&p, &img, err, sizeof err);
+  if (rc == 0 && !img.failed && img.len > 0)
+    dbuf_add(out, img.data, img.len);
+  else
+    rc = -1;
+  media_buf_free(&img);
+  return rc == 0 && !out->failed ? 0 : -1;
 }

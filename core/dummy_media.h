@@ -1,5 +1,5 @@
-/* Media the dummy server returns: speech-like WAV audio and PNG/JPEG images,
- * generated here so the server needs nothing else. */
+/* Media the dummy server returns: speech-like WAV audio, and PNG/JPEG images
+ * drawn by the media module (core/media_image.h). */
 #ifndef OMNILUA_DUMMY_MEDIA_H
 #define OMNILUA_DUMMY_MEDIA_H
 #include <stdint.h>
@@ -15,7 +15,8 @@
  * of one answer join without clicks. */
 void dummy_wav(dbuf *out, double t0, double seconds);
 /* A w x h image (white, a few coloured squares with black borders, as the
- * reference's test images), PNG or JPEG; -1 if encoding failed. */
+ * reference's test images: media_image_generate), PNG or JPEG (quality 90)
+ * appended to out; -1 if it failed. */
 int dummy_image(dbuf *out, int w, int h, int jpeg, uint64_t seed);
 
 #endif

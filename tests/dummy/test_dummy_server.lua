@@ -158,6 +158,13 @@ omni.test("image_generation", { marks = { "cpu" } }, function(server)
   assert.equal(info.height, 48)
   local _, jj = post(server, "/v1/images/generations", { prompt = "x", size = "32x32", output_format = "jpeg" })
   assert.equal(assert.not_nil(media.decode_image(media.base64_decode(jj.data[1].b64_json))).format, "jpeg")
+  assert.truthy(j.data[1].b64_json ~= j.data[2].b64_json, "each image has its own seed")
+  -- Edge sizes go through the media module's checks and drawing too.
+  for _, size in ipairs { "1x1", "1x300", "300x2" } do
+    local _, e = post(server, "/v1/images/generations", { prompt = "x", size = size })
+    local img = assert.not_nil(media.decode_image(media.base64_decode(e.data[1].b64_json)), size)
+    assert.equal(img.width .. "x" .. img.height, size)
+  end
 end)
 
 omni.test("speech", { marks = { "cpu" } }, function(server)
