@@ -28,6 +28,22 @@ function M.register(name, merger)
   M.mergers[#M.mergers + 1] = { name = name, match = merger.match, merge = merger.merge }
 end
 
+--- Modules that register result kinds when loaded (`register` above); `main`
+--- loads them so their kinds work from the command line. One that is not
+--- installed is skipped; one that fails to load is an error.
+M.PLUGINS = { "omni.bench_merge" }
+
+local function load_plugins()
+  for _, mod in ipairs(M.PLUGINS) do
+    if not package.loaded[mod] then
+      local ok, err = pcall(require, mod)
+      if not ok and not tostring(err):find("module '" .. mod .. "' not found", 1, true) then
+        error("merge: cannot load the merge plugin " .. mod .. ": " .. tostring(err), 0)
+      end
+    end
+  end
+end
+
 local SPEC = {
   { "--json", metavar = "FILE", help = "merged JSON results" },
   { "--junitxml", metavar = "FILE", help = "merged JUnit XML" },
@@ -105,6 +121,7 @@ function M.write(records, opts)
 end
 
 function M.main(args)
+  load_plugins()
   local o = argparse.parse("merge", SPEC, args)
   if o.help then
     io.stdout:write("usage: omnilua merge OUT_PREFIX RESULTS...\n       omnilua merge --json OUT --junitxml OUT RESULTS...\n\n",

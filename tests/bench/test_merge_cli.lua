@@ -1,0 +1,95 @@
+-- `omnilua merge` from the command line joins the bench results of two
+-- client hosts (the bench kind is loaded as a merge plugin): the merged
+-- statistics are bit for bit those of one run with all the requests.
+local omni = require "omni"
+local assert = require "omni.assert"
+local cjson = require "cjson"
+local proc = require "omni.proc"
+local host = require "omni.core.host"
+local run = require "omni.bench.run"
+local result = require "omni.bench.result"
+
+local P = { backend = "openai-chat", label = "openai-chat", model = "omni-dummy", num_prompts = 0, request_rate = math.huge,
+  burstiness = 1.0, metrics = { "ttft", "tpot", "itl", "e2el" }, percentiles = { 50, 90, 99, 99.9 } }
+
+-- a deterministic trace of n requests with varied latencies (some failed)
+local function trace(n, seed)
+  local reqs, recs = {}, {}
+  local x = seed
+  local function rnd() x = (x * 1103515245 + 12345) % 2147483648 return x / 2147483648 end
+  for i = 1, n do
+    local itl = {}
+    for k = 1, 1 + i % 6 do itl[k] = 0.002 + rnd() * 0.03 end
+    local ttft = 0.02 + rnd() * 0.5
+    local lat = ttft
+    for _, v in ipairs(itl) do lat = lat + v end
+    reqs[i] = { success = i % 9 ~= 0, start_s = i * 0.02, intended_s = i * 0.02 - rnd() * 0.002, ttft_s = ttft,
+      latency_s = lat, itl_s = itl, prompt_len = 12 + i % 4, output_len = #itl + 1 }
+    recs[i] = { text = "t" .. i, error = reqs[i].success and "" or "boom" }
+  end
+  return reqs, recs
+end
+
+local function slice(t, a, b)
+  local o = {}
+  for i = a, b do o[#o + 1] = t[i] end
+  return o
+end
+
+local function params(n) -- P with num_prompts = n
+  local o = {}
+  for k, v in pairs(P) do o[k] = v end
+  o.num_prompts = n
+  return o
+end
+
+local function read(path)
+  local f = assert.not_nil(io.open(path, "r"), path)
+  local v = cjson.decode(f:read("a"))
+  f:close()
+  return v
+end
+
+omni.test("merge_two_hosts_via_cli_is_exact", { timeout = 60 }, function(tmp_path)
+  local reqs, recs = trace(101, 11)
+  result.write(run.summarize(params(101), reqs, recs, 4.0), tmp_path .. "/single.json")
+  local paths = { tmp_path .. "/host1.json", tmp_path .. "/host2.json" }
+  result.write(run.summarize(params(47), slice(reqs, 1, 47), slice(recs, 1, 47), 4.0), paths[1])
+  result.write(run.summarize(params(54), slice(reqs, 48, 101), slice(recs, 48, 101), 3.5), paths[2])
+
+  local r = assert.not_nil(proc.run({ host.exe, "merge", tmp_path .. "/all", paths[1], paths[2] },
+    { cwd = tmp_path, timeout = 30 }))
+  assert.equal(r.code, 0, r.stderr)
+  assert.contains(r.stdout, "merged 2 bench results (101 requests): " .. tmp_path .. "/all.bench.json")
+
+  local m, whole = read(tmp_path .. "/all.bench.json"), read(tmp_path .. "/single.json")
+  assert.equal(m.completed, whole.completed)
+  assert.equal(m.failed, whole.failed)
+  assert.equal(m.duration, 4.0) -- the longest host
+  local n = 0
+  for _, name in ipairs({ "ttft", "tpot", "itl", "e2el", "ttft_intended", "e2el_intended" }) do
+    for _, s in ipairs({ "mean", "median", "std", "p50", "p90", "p99", "p99.9" }) do
+      local k = s .. "_" .. name .. "_ms"
+      assert.not_nil(whole[k], k)
+      assert.equal(m[k], whole[k], k) -- bit for bit, through the files
+      n = n + 1
+    end
+  end
+  assert.equal(n, 42)
+  for _, k in ipairs({ "ttft_ms", "itl_ms", "e2el_ms" }) do
+    assert.equal(m.histograms[k], whole.histograms[k], "histogram " .. k)
+  end
+end)
+
+omni.test("merge_cli_bench_error_is_usage", { timeout = 30 }, function(tmp_path)
+  local reqs, recs = trace(6, 2)
+  local a = tmp_path .. "/a.json"
+  result.write(run.summarize(P, reqs, recs, 1), a)
+  local f = io.open(tmp_path .. "/b.json", "w")
+  f:write((io.open(a):read("a"):gsub('"ttft_ms": "[^"]*"', '"ttft_ms": "garbage"')))
+  f:close()
+  local r = assert.not_nil(proc.run({ host.exe, "merge", tmp_path .. "/all", a, tmp_path .. "/b.json" },
+    { cwd = tmp_path, timeout = 30 }))
+  assert.equal(r.code, 4)
+  assert.match(r.stderr, "ERROR: merge: histogram ttft_ms")
+end)
