@@ -67,6 +67,7 @@ static void add_request(lua_State *L, http_engine *e, int t, int i) {
   o.method = opt_str(L, t, "method", NULL);
   o.body = opt_str(L, t, "body", &o.body_len);
   o.bearer = opt_str(L, t, "bearer", NULL);
+  o.cainfo = opt_str(L, t, "cainfo", NULL);
   const char *hdrs[MAX_HEADERS];
   lua_getfield(L, t, "headers");
   if (lua_istable(L, -1)) {

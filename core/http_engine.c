@@ -140,6 +140,7 @@ static void req_free(http_req *r) {
   free(r->url);
   free(r->body);
   free(r->bearer_hdr);
+  free(r->cainfo);
   free(r->h1_head);
   free(r->retry_on);
   curl_slist_free_all(r->hdrs);
@@ -199,6 +200,7 @@ http_req *http_engine_add(http_engine *e, const http_req_opts *o, const http_cal
   r->o = *o;
   r->method = dup_or_null(o->method ? o->method : (o->body ? "POST" : "GET"));
   r->url = dup_or_null(o->url);
+  r->cainfo = dup_or_null(o->cainfo);
   if (o->body) {
     r->body = malloc(o->body_len ? o->body_len : 1);
     if (r->body)
@@ -228,14 +230,15 @@ http_req *http_engine_add(http_engine *e, const http_req_opts *o, const http_cal
         r->hdrs = s;
     }
   }
-  if (!r->method || !r->url || (o->body && !r->body) || (o->nretry_on > 0 && !r->retry_on) ||
-      !r->hdrs)
+  if (!r->method || !r->url || (o->cainfo && !r->cainfo) || (o->body && !r->body) ||
+      (o->nretry_on > 0 && !r->retry_on) || !r->hdrs)
     goto nomem;
   if (!e->no_native && (r->h1 = h1_prepare(r, o)) < 0)
     goto nomem;
   r->o.headers = NULL;
   r->o.body = NULL;
   r->o.bearer = NULL;
+  r->o.cainfo = r->cainfo;
   r->o.retry_on = NULL;
   r->o.url = r->url;
   r->o.method = r->method;

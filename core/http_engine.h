@@ -76,6 +76,7 @@ typedef struct http_req_opts {
   int keep_chunks;     /* keep (time, size) of every body chunk */
   int64_t start_at_ns; /* CLOCK_MONOTONIC time to start at; 0: as soon as possible */
   int insecure;        /* https without certificate checks (self-signed test servers) */
+  const char *cainfo;  /* https: CA bundle (PEM file) to verify the server with, copied */
   int use_curl;        /* never the native HTTP/1.1 path (see below) */
 } http_req_opts;
 

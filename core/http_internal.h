@@ -17,7 +17,7 @@ enum { REQ_QUEUED, REQ_ACTIVE, REQ_DONE };
 struct http_req {
   http_engine *e;
   size_t index;
-  char *method, *url, *body, *bearer_hdr;
+  char *method, *url, *body, *bearer_hdr, *cainfo;
   size_t body_len;
   struct curl_slist *hdrs;
   http_req_opts o; /* scalars only; pointers above are the owned copies */
@@ -25,6 +25,7 @@ struct http_req {
   http_callbacks cb;
   int state;
   CURL *easy;
+  char curl_err[CURL_ERROR_SIZE]; /* curl's detail of a failure (TLS: which check failed) */
   /* native HTTP/1.1 path (http_h1.c): plain http:// to an IPv4 address */
   int h1; /* this request goes the native way */
   struct sockaddr_in h1_addr;

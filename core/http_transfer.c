@@ -205,6 +205,8 @@ static void start_curl(http_engine *e, http_req *r) {
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
   curl_easy_setopt(c, CURLOPT_PRIVATE, r);
+  r->curl_err[0] = '\0';
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 65536L);
@@ -216,6 +218,8 @@ static void start_curl(http_engine *e, http_req *r) {
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   }
+  if (r->cainfo)
+    curl_easy_setopt(c, CURLOPT_CAINFO, r->cainfo);
   if (curl_multi_add_handle(e->multi, c) != CURLM_OK) {
     r->easy = NULL;
     give_easy(e, c);
@@ -313,7 +317,7 @@ static http_err classify(http_req *r, CURLcode rc, char *msg, size_t n) {
   case CURLE_SSL_CERTPROBLEM:
   case CURLE_SSL_CIPHER:
   case CURLE_SSL_CACERT_BADFILE:
-    snprintf(msg, n, "TLS: %s", curl_easy_strerror(rc));
+    snprintf(msg, n, "TLS: %.180s", r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
     return HTTP_ETLS;
   case CURLE_UNSUPPORTED_PROTOCOL:
   case CURLE_URL_MALFORMAT:

@@ -35,6 +35,7 @@ local M = {}
 ---@field max_bytes? integer cap on the body size (default 256 MiB)
 ---@field api_key? string|false bearer token; default $OPENAI_API_KEY; false: none
 ---@field insecure? boolean https without certificate checks
+---@field cainfo? string https: a PEM file of CA certificates to verify the server with (e.g. a test server's self-signed certificate)
 ---@field transport? "auto"|"curl" "auto" (default): plain http:// to an IPv4 address goes through the native HTTP/1.1 reader, the rest through libcurl; "curl": always libcurl
 ---@field chunks? boolean keep {t_ns, size} of every body chunk
 ---@field start_at_ns? integer monotonic time at which to send
@@ -112,6 +113,7 @@ local function to_core(opts, stream)
   if stream then headers[#headers + 1] = "Accept: text/event-stream" end
   local retry_on = opts.retry_on
   if retry_on ~= nil and type(retry_on) ~= "table" then error("bad option 'retry_on' (table expected)", 3) end
+  if opts.cainfo ~= nil and type(opts.cainfo) ~= "string" then error("bad option 'cainfo' (string expected)", 3) end
   local transport = opts.transport or "auto"
   if transport ~= "auto" and transport ~= "curl" then
     error("bad option 'transport' (\"auto\" or \"curl\" expected)", 3)
@@ -129,7 +131,7 @@ local function to_core(opts, stream)
     retries = opts.retries or 0, retry_on = retry_on, backoff_ms = ms(opts.backoff, "backoff"),
     max_bytes = opts.max_bytes or DEFAULT_MAX, max_line = opts.max_line,
     sse = stream or nil, events = events, keep_body = not stream or nil,
-    chunks = opts.chunks or nil, start_at_ns = opts.start_at_ns, insecure = opts.insecure or nil,
+    chunks = opts.chunks or nil, start_at_ns = opts.start_at_ns, insecure = opts.insecure or nil, cainfo = opts.cainfo,
     use_curl = transport == "curl" or nil,
   }
 end
