@@ -123,6 +123,46 @@ static void set_int(lua_State *L, const char *k, lua_Integer v) {
   lua_setfield(L, -2, k);
 }
 
+/* Pushes {lower-case name = value} of a raw header block (the status line is
+ * skipped, values trimmed, repeated names joined with ", "): done here, not
+ * with Lua patterns, because a 1000-stream batch parses 1000 of them. */
+static void push_headers(lua_State *L, const char *p, size_t n) {
+  lua_createtable(L, 0, 8);
+  const char *end = p + n, *line = p;
+  int first = 1;
+  while (line < end) {
+    const char *eol = memchr(line, '\n', (size_t)(end - line));
+    const char *next = eol ? eol + 1 : end;
+    if (!eol)
+      eol = end;
+    const char *colon = first ? NULL : memchr(line, ':', (size_t)(eol - line));
+    first = 0;
+    if (colon && colon > line) {
+      const char *v = colon + 1, *ve = eol;
+      while (v < ve && (*v == ' ' || *v == '\t'))
+        v++;
+      while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+        ve--;
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      for (const char *k = line; k < colon; k++)
+        luaL_addchar(&b, (char)(*k >= 'A' && *k <= 'Z' ? *k + 32 : *k));
+      luaL_pushresult(&b); /* [h, name] */
+      lua_pushvalue(L, -1);
+      if (lua_rawget(L, -3) == LUA_TSTRING) { /* [h, name, old] */
+        lua_pushliteral(L, ", ");
+        lua_pushlstring(L, v, (size_t)(ve - v));
+        lua_concat(L, 3);
+      } else {
+        lua_pop(L, 1);
+        lua_pushlstring(L, v, (size_t)(ve - v));
+      }
+      lua_rawset(L, -3);
+    }
+    line = next;
+  }
+}
+
 static void push_result(lua_State *L, http_engine *e, size_t i) {
   const http_req *r = http_engine_request(e, i);
   const http_result *res = http_req_result(r);
@@ -137,6 +177,8 @@ static void push_result(lua_State *L, http_engine *e, size_t i) {
   set_int(L, "t_end_ns", res->t_end_ns);
   lua_pushlstring(L, res->headers ? res->headers : "", res->headers_len);
   lua_setfield(L, -2, "raw_headers");
+  push_headers(L, res->headers ? res->headers : "", res->headers_len);
+  lua_setfield(L, -2, "headers");
   if (res->body) {
     lua_pushlstring(L, res->body, res->body_len);
     lua_setfield(L, -2, "body");

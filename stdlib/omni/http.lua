@@ -58,9 +58,10 @@ local M = {}
 
 local DEFAULT_TIMEOUT, DEFAULT_MAX = 300, 256 * 1024 * 1024
 
-local function secret(opts)
+local function secret(opts, env_key)
   if opts.api_key == false then return nil end
-  local k = opts.api_key or os.getenv("OPENAI_API_KEY")
+  local k = opts.api_key
+  if k == nil then k = env_key or os.getenv("OPENAI_API_KEY") end
   if k == "" then return nil end
   return k
 end
@@ -93,13 +94,14 @@ local function header_lines(h)
   for k, v in pairs(h) do
     local line = type(k) == "number" and tostring(v) or (tostring(k) .. ": " .. tostring(v))
     if line:find("[\r\n]") then error("bad option 'headers' (line break in a header)", 4) end
-    if line:lower():match("^content%-type:") then ctype = true end
+    if #line >= 13 and line:sub(1, 13):lower() == "content-type:" then ctype = true end
     out[#out + 1] = line
   end
   return out, ctype
 end
 
-local function to_core(opts, stream)
+-- env_key: $OPENAI_API_KEY, read once per batch.
+local function to_core(opts, stream, env_key)
   if type(opts) ~= "table" then error("bad argument #1 (table expected, got " .. type(opts) .. ")", 3) end
   if type(opts.url) ~= "string" or opts.url == "" then error("bad option 'url' (string expected)", 3) end
   local headers, has_ctype = header_lines(opts.headers)
@@ -124,7 +126,7 @@ local function to_core(opts, stream)
   end
   return {
     url = opts.url, method = opts.method and opts.method:upper(), headers = headers, body = body,
-    bearer = secret(opts),
+    bearer = secret(opts, env_key),
     timeout_ms = ms(opts.timeout or DEFAULT_TIMEOUT, "timeout"),
     connect_timeout_ms = ms(opts.connect_timeout, "connect_timeout"),
     idle_timeout_ms = ms(opts.idle_timeout, "idle_timeout"),
@@ -136,35 +138,21 @@ local function to_core(opts, stream)
   }
 end
 
-local function parse_headers(raw)
-  local h = {}
-  for line in raw:gmatch("[^\r\n]+") do
-    local k, v = line:match("^([^:%s]+):%s*(.-)%s*$")
-    if k then
-      k = k:lower()
-      h[k] = h[k] and (h[k] .. ", " .. v) or v
-    end
-  end
-  return h
-end
-
 local function describe(opts, core_req)
   return (core_req.method or (core_req.body and "POST" or "GET")) .. " " .. opts.url
 end
 
 -- Turns a core result into (resp) or (nil, err, code, partial).
 local function finish(opts, core_req, r, stream)
-  r.headers = parse_headers(r.raw_headers or "")
-  r.raw_headers = nil
+  r.raw_headers = nil -- r.headers: parsed by the binding
   local key = core_req.bearer
-  local what = describe(opts, core_req)
   if r.code then
     local code, err = r.code, r.err
     r.code, r.err = nil, nil
     if code == "TIMEOUT" and err:match("^timeout after") then
       err = string.format("timeout after %g s", core_req.timeout_ms / 1000)
     end
-    return nil, M.mask(what .. ": " .. err, key), code, r
+    return nil, M.mask(describe(opts, core_req) .. ": " .. err, key), code, r
   end
   if not stream then
     r.body = r.body or ""
@@ -172,13 +160,13 @@ local function finish(opts, core_req, r, stream)
   end
   if (r.status or 0) < 200 or r.status >= 300 then
     local excerpt = (r.body or ""):sub(1, 300)
-    return nil, M.mask(string.format("%s: HTTP %d: %s", what, r.status or 0, excerpt), key), "HTTP_STATUS", r
+    return nil, M.mask(string.format("%s: HTTP %d: %s", describe(opts, core_req), r.status or 0, excerpt), key), "HTTP_STATUS", r
   end
   r.events = r.events or (core_req.events == "full" and {} or nil)
   if r.events then
     for i, ev in ipairs(r.events) do
       if ev.data:sub(1, 9) == '{"error":' or ev.data:match('^%s*{%s*"error"%s*:') then
-        return nil, M.mask(string.format("%s: error event %d in the stream: %s", what, i, ev.data:sub(1, 300)), key),
+        return nil, M.mask(string.format("%s: error event %d in the stream: %s", describe(opts, core_req), i, ev.data:sub(1, 300)), key),
           "STREAM_ERROR", r
       end
     end
@@ -190,7 +178,7 @@ local function finish(opts, core_req, r, stream)
       if ev.data ~= done then
         local ok, v = pcall(cjson.decode, ev.data)
         if not ok then
-          return nil, M.mask(string.format("%s: event %d is not valid JSON (%s): %s", what, i,
+          return nil, M.mask(string.format("%s: event %d is not valid JSON (%s): %s", describe(opts, core_req), i,
             tostring(v):gsub("^.-: ", ""), ev.data:sub(1, 200)), key), "BAD_STREAM", r
         end
         ev.json = v
@@ -198,12 +186,12 @@ local function finish(opts, core_req, r, stream)
     end
   end
   if r.stream_partial then
-    return nil, M.mask(what .. ": the stream ended in the middle of an event", key), "TRUNCATED", r
+    return nil, M.mask(describe(opts, core_req) .. ": the stream ended in the middle of an event", key), "TRUNCATED", r
   end
   if done and r.events then
     local last = r.events[#r.events]
     if not last or last.data ~= done then
-      return nil, M.mask(string.format("%s: the stream ended without %s", what, done), key), "TRUNCATED", r
+      return nil, M.mask(string.format("%s: the stream ended without %s", describe(opts, core_req), done), key), "TRUNCATED", r
     end
   end
   return r
@@ -245,7 +233,8 @@ function M.batch(requests, opts)
     error("bad option 'concurrency' (positive integer expected)", 2)
   end
   local reqs = {}
-  for i, o in ipairs(requests) do reqs[i] = to_core(o, o.stream == true) end
+  local env_key = os.getenv("OPENAI_API_KEY")
+  for i, o in ipairs(requests) do reqs[i] = to_core(o, o.stream == true, env_key) end
   local raw = core.run(reqs, { concurrency = conc })
   local out = {}
   for i, r in ipairs(raw) do
