@@ -3,7 +3,8 @@
  * metrics (core/bench_metrics.c) for Lua.
  *   schedule(n, rate, burstiness, seed) -> {t_s...} | nil, err, "ESCHEDULE"
  *   new{url, headers, api_key, stream, max_concurrency, timeout, keep_text} -> run
- *     run:add(body, offset_s); run:start([t0_ns]) -> t0_ns; run:step(slice_s) -> remaining
+ *     run:add(body, offset_s); run:warmup(body, count, timeout_s) -> failed
+ *     run:start([t0_ns]) -> t0_ns; run:step(slice_s) -> remaining
  *     run:progress() -> finished, failed, chunks, total; run:cancel(); run:records(); run:close()
  *   compute(requests, {duration, goodput = {ttft=, tpot=, e2el=}, percentiles, metrics})
  *   audio_seconds(bytes) -> seconds | nil, err, "EAUDIO"
@@ -106,6 +107,24 @@ static int run_add(lua_State *L) {
   if (load_add(b->r, body, len, off) != 0)
     return luaL_error(L, "cannot add a request (more than the run's count, or started)");
   return 0;
+}
+
+/* run:warmup(body, count, timeout_s) -> failed: count copies of body on the
+ * run's own connections before start (nothing recorded). */
+static int run_warmup(lua_State *L) {
+  run_box *b = check_run(L, 1);
+  size_t len;
+  const char *body = luaL_checklstring(L, 2, &len);
+  lua_Integer count = luaL_checkinteger(L, 3);
+  double timeout_s = luaL_optnumber(L, 4, 60);
+  luaL_argcheck(L, count >= 0 && count <= 1000000, 3, "count out of range");
+  char err[160];
+  int failed = load_warmup(b->r, body, len, (int)count, clock_now_ns() + (int64_t)(timeout_s * 1e9),
+                           err, sizeof err);
+  if (failed < 0)
+    return luaL_error(L, "%s", err);
+  lua_pushinteger(L, failed);
+  return 1;
 }
 
 static int run_start(lua_State *L) {
@@ -373,10 +392,10 @@ static const luaL_Reg load_functions[] = {{"schedule", load_schedule_l},
                                           {"compute", load_compute_l},
                                           {"audio_seconds", load_audio_seconds_l},
                                           {NULL, NULL}};
-static const luaL_Reg run_methods[] = {{"add", run_add},       {"start", run_start},
-                                       {"step", run_step},     {"progress", run_progress},
-                                       {"cancel", run_cancel}, {"records", run_records},
-                                       {"close", run_close},   {NULL, NULL}};
+static const luaL_Reg run_methods[] = {
+    {"add", run_add},         {"warmup", run_warmup},     {"start", run_start},
+    {"step", run_step},       {"progress", run_progress}, {"cancel", run_cancel},
+    {"records", run_records}, {"close", run_close},       {NULL, NULL}};
 static const luaL_Reg run_meta[] = {{"__gc", run_close}, {"__close", run_close}, {NULL, NULL}};
 
 int luaopen_omni_core_load(lua_State *L) {

@@ -22,6 +22,7 @@ struct load_run {
   pending *todo;
   load_record *recs;
   size_t finished, failed, chunks;
+  size_t nwarm, warm_done, warm_failed; /* warm-up requests come first in the engine */
   int started;
 };
 
@@ -93,7 +94,7 @@ int load_add(load_run *r, const char *body, size_t len, double offset_s) {
 
 static load_record *rec_of(http_req *q, void *ud) {
   load_run *r = ud;
-  return &r->recs[http_req_index(q)];
+  return &r->recs[http_req_index(q) - r->nwarm];
 }
 
 static int on_event(http_req *q, const char *ev, size_t elen, const char *data, size_t dlen,
@@ -149,6 +150,53 @@ static void on_done(http_req *q, void *ud) {
     r->failed++;
 }
 
+static void on_warm_done(http_req *q, void *ud) {
+  load_run *r = ud;
+  const http_result *res = http_req_result(q);
+  r->warm_done++;
+  if (res->err != HTTP_OK || res->status != 200)
+    r->warm_failed++;
+}
+
+static http_req_opts request_opts(const load_run *r, const char *body, size_t len,
+                                  int64_t start_at_ns) {
+  http_req_opts o = {.method = "POST",
+                     .url = r->url,
+                     .headers = (const char *const *)r->headers,
+                     .nheaders = r->o.nheaders,
+                     .body = body,
+                     .body_len = len,
+                     .bearer = r->bearer,
+                     .timeout_ms = r->o.timeout_ms,
+                     .max_bytes = (size_t)256 << 20,
+                     .sse = r->o.stream,
+                     .keep_body = !r->o.stream,
+                     .start_at_ns = start_at_ns};
+  return o;
+}
+
+int load_warmup(load_run *r, const char *body, size_t len, int count, int64_t deadline_ns,
+                char *err, size_t errlen) {
+  if (r->started) {
+    snprintf(err, errlen, "load: warm-up after start");
+    return -1;
+  }
+  /* Events are not looked at: only the end of each request matters. */
+  http_callbacks cb = {.on_done = on_warm_done, .ud = r};
+  for (int i = 0; i < count; i++) {
+    http_req_opts o = request_opts(r, body, len, 0);
+    if (!http_engine_add(r->e, &o, &cb, err, errlen))
+      return -1;
+    r->nwarm++;
+  }
+  http_engine_run(r->e, deadline_ns);
+  if (r->warm_done < r->nwarm) {
+    http_engine_cancel(r->e); /* out of time: what is left ends now */
+    http_engine_run(r->e, 0);
+  }
+  return (int)(r->warm_failed + (r->nwarm - r->warm_done));
+}
+
 int load_start(load_run *r, int64_t t0_ns, char *err, size_t errlen) {
   if (r->started) {
     snprintf(err, errlen, "load: already started");
@@ -158,18 +206,7 @@ int load_start(load_run *r, int64_t t0_ns, char *err, size_t errlen) {
   http_callbacks cb = {.on_event = on_event, .on_done = on_done, .ud = r};
   for (size_t i = 0; i < r->nadded; i++) {
     pending *p = &r->todo[i];
-    http_req_opts o = {.method = "POST",
-                       .url = r->url,
-                       .headers = (const char *const *)r->headers,
-                       .nheaders = r->o.nheaders,
-                       .body = p->body,
-                       .body_len = p->len,
-                       .bearer = r->bearer,
-                       .timeout_ms = r->o.timeout_ms,
-                       .max_bytes = (size_t)256 << 20,
-                       .sse = r->o.stream,
-                       .keep_body = !r->o.stream,
-                       .start_at_ns = t0_ns + (int64_t)(p->offset_s * 1e9)};
+    http_req_opts o = request_opts(r, p->body, p->len, t0_ns + (int64_t)(p->offset_s * 1e9));
     if (o.start_at_ns <= 0)
       o.start_at_ns = 1; /* 0 would mean "now" for the engine: same thing, kept explicit */
     if (!http_engine_add(r->e, &o, &cb, err, errlen))

@@ -57,6 +57,14 @@ void load_free(load_run *r);
 /* Adds request i (in order) with its body, sent offset_s after the start.
  * 0, or -1 (more than n requests, out of memory). */
 int load_add(load_run *r, const char *body, size_t len, double offset_s);
+/* Warm-up, on the same HTTP engine (so its connections stay open for the
+ * measured run): sends `count` copies of body at once (at most the
+ * concurrency cap in flight, so that many keep-alive connections get
+ * opened) and runs until they end or deadline_ns. Nothing is recorded.
+ * Before load_start only. Returns how many failed (or did not end), or -1
+ * with a message in err. */
+int load_warmup(load_run *r, const char *body, size_t len, int count, int64_t deadline_ns,
+                char *err, size_t errlen);
 /* Queues every added request on the HTTP engine relative to t0_ns. */
 int load_start(load_run *r, int64_t t0_ns, char *err, size_t errlen);
 /* Runs until done or deadline_ns (0: until done); returns how many remain. */

@@ -13,10 +13,11 @@ PIDS=""
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"' EXIT INT TERM
 
 start_dummy() { # args -> sets URL
+  : >"$TMP/dummy.log" # exists before the background shell opens it (sed reads it at once)
   "$EXE" serve-dummy --port 0 "$@" >"$TMP/dummy.log" 2>&1 &
   PIDS="$PIDS $!"
   for _ in $(seq 100); do
-    PORT=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/dummy.log")
+    PORT=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/dummy.log" 2>/dev/null || true)
     [ -n "$PORT" ] && break
     sleep 0.05
   done
@@ -25,17 +26,23 @@ start_dummy() { # args -> sets URL
 
 echo "== fidelity: TTFT 50 ms, ITL 10 ms, 256 concurrent streams =="
 start_dummy --ttft-ms 50 --itl-ms 10 --text-only
-timeout 300 "$EXE" bench --backend openai-chat --base-url "$URL" --model omni-dummy --num-prompts 1024 \
-  --max-concurrency 256 --random-input-len 32 --random-output-len 32 --ignore-eos --no-progress \
-  --percentile-metrics ttft,itl --metric-percentiles 50,99 --save-result --result-filename "$TMP/fid.json" >/dev/null
-/usr/bin/python3 - "$TMP/fid.json" <<'PY'
+# cold: the first wave opens its 256 connections while measured; warm (the
+# default): the concurrency's worth of connections is opened first, on the
+# same engine, by unmeasured requests
+for MODE in cold warm; do
+  FLAG=""; [ "$MODE" = cold ] && FLAG=--no-warm-connections
+  timeout 300 "$EXE" bench --backend openai-chat --base-url "$URL" --model omni-dummy --num-prompts 1024 \
+    --max-concurrency 256 --random-input-len 32 --random-output-len 32 --ignore-eos --no-progress $FLAG \
+    --percentile-metrics ttft,itl --metric-percentiles 50,99 --save-result --result-filename "$TMP/fid.json" >/dev/null
+  /usr/bin/python3 - "$TMP/fid.json" "$MODE" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"completed {r['completed']}/{r['num_prompts']}")
+print(f"{sys.argv[2]}: completed {r['completed']}/{r['num_prompts']}")
 for m, want in (("ttft", 50.0), ("itl", 10.0)):
-    print(f"{m}: mean {r[f'mean_{m}_ms']:.3f} ms (error {r[f'mean_{m}_ms'] - want:+.3f}), "
+    print(f"  {m}: mean {r[f'mean_{m}_ms']:.3f} ms (error {r[f'mean_{m}_ms'] - want:+.3f}), "
           f"p50 {r[f'p50_{m}_ms']:.3f}, p99 {r[f'p99_{m}_ms']:.3f} ms (error {r[f'p99_{m}_ms'] - want:+.3f})")
 PY
+done
 kill $PIDS 2>/dev/null || true; PIDS=""
 
 echo "== capacity: non-streaming requests/s, loopback dummy, concurrency 64 =="

@@ -133,3 +133,29 @@ omni.test("server_dies_half_way_keeps_partial_results", { timeout = 90 }, functi
   assert.equal(j.records[1].outcome, "failed")
   assert.match(j.records[1].message, "requests failed, first error: ECONNREFUSED")
 end)
+
+omni.test("warmup_on_the_measured_engine", { timeout = 60 }, function()
+  -- warm-up requests reach the server but not the results: the
+  -- concurrency's worth by default, at least num_warmups, none when off
+  local d = assert.not_nil((require("omni.core.dummy").start { port = 0, ttft_ms = 1, itl_ms = 0, audio = false }))
+  local url = "http://127.0.0.1:" .. d:port()
+  local cases = {
+    { { max_concurrency = 8 }, 16 + 8 },
+    { { max_concurrency = 8, num_warmups = 10 }, 16 + 10 },
+    { { max_concurrency = 8, num_warmups = 3 }, 16 + 8 },
+    { { max_concurrency = 8, warm_connections = false }, 16 },
+    { { max_concurrency = 8, warm_connections = false, num_warmups = 5 }, 16 + 5 },
+    { {}, 16 + 16 }, -- no cap: all at once, so every request's connection is opened first
+  }
+  for i, c in ipairs(cases) do
+    local before = d:requests()
+    local p = point(url, c[1])
+    assert.equal(run.warmup_count(p, 16), c[2] - 16, "case " .. i)
+    local res = run.point(p)
+    assert.equal(res.completed, 16, "case " .. i)
+    assert.equal(#res.ttfts, 16, "case " .. i)
+    assert.equal(d:requests() - before, c[2], "case " .. i)
+    assert.equal(p.warmup_failed or 0, 0, "case " .. i)
+  end
+  d:stop()
+end)

@@ -57,7 +57,7 @@ function M.point_settings(pt, base_url, model)
     range_ratio = q.random_range_ratio or 0, prefix_len = q.random_prefix_len or 0,
     request_rate = rate, burstiness = burst or 1.0, max_concurrency = q.max_concurrency,
     ignore_eos = q.ignore_eos, stream = not q.no_stream, timeout = q.timeout, modalities = modalities,
-    extra_body = q.extra_body, metrics = pt.metrics, percentiles = pt.percentiles, goodput = goodput,
+    num_warmups = q.num_warmups, extra_body = q.extra_body, metrics = pt.metrics, percentiles = pt.percentiles, goodput = goodput,
   }
 end
 

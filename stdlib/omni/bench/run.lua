@@ -65,6 +65,21 @@ function M.summarize(p, reqs, recs, duration)
   return result.build(p, reqs, recs, m), m
 end
 
+--- How many unmeasured requests go first: `num_warmups` (the reference's
+--- flag), and at least the concurrency's worth (max_concurrency, else all
+--- the requests, at most 1024) so that the measured run finds that many
+--- keep-alive connections open; `warm_connections = false` turns the latter off.
+---@param p table point settings
+---@param n integer requests in the point
+---@return integer
+function M.warmup_count(p, n)
+  local w = p.num_warmups or 0
+  if p.warm_connections ~= false and n > 0 then
+    w = math.max(w, math.min(p.max_concurrency or n, n, 1024))
+  end
+  return w
+end
+
 --- Runs one point. Returns the ordered result, the records and the
 --- requests; or nil, err when nothing could be run (bad settings).
 ---@param p table
@@ -80,6 +95,12 @@ function M.point(p)
     api_key = p.api_key or os.getenv("OPENAI_API_KEY"), stream = p.stream ~= false,
     max_concurrency = p.max_concurrency, timeout = p.timeout or 6 * 3600, keep_text = true }
   for i, q in ipairs(data) do run:add(M.body(p, q), times[i]) end
+  local nwarm = M.warmup_count(p, #data)
+  if nwarm > 0 and #data > 0 then
+    -- on the run's own engine: the connections it opens are the measured
+    -- run's, so the first wave does not pay for 256 TCP handshakes
+    p.warmup_failed = run:warmup(M.body(p, data[1]), nwarm, p.warmup_timeout or 120)
+  end
   local bar = progress.new(#data, { enabled = p.progress, label = p.label or "bench" })
   local t0 = run:start()
   local deadline = p.deadline_ns

@@ -27,6 +27,7 @@ M.SPEC = {
   { "--burstiness", default = "1.0", help = "gamma shape of the gaps; 1 = Poisson, inf = fixed gaps (default 1.0)" },
   { "--max-concurrency", kind = "integer", help = "at most this many requests at once" },
   { "--num-warmups", kind = "integer", default = 0, help = "unmeasured requests first (default 0)" },
+  { "--no-warm-connections", kind = "flag", help = "do not open the concurrency's worth of connections (unmeasured requests) first" },
   { "--ignore-eos", kind = "flag", help = "send ignore_eos: true" },
   { "--percentile-metrics", help = "metrics to report (default ttft,tpot,itl; also e2el, audio_ttfp, audio_rtf, audio_duration)" },
   { "--metric-percentiles", default = "99", help = "percentiles to report (default 99)" },
@@ -93,6 +94,7 @@ function M.point_of(o)
     prefix_len = o.random_prefix_len, request_rate = inf_number("--request-rate", o.request_rate),
     burstiness = inf_number("--burstiness", o.burstiness), max_concurrency = o.max_concurrency,
     ignore_eos = o.ignore_eos, stream = not o.no_stream, timeout = o.timeout,
+    num_warmups = o.num_warmups, warm_connections = not o.no_warm_connections,
     progress = o.progress or (not o.no_progress and nil) or false,
   }
   if o.no_progress then p.progress = false end
@@ -159,12 +161,8 @@ function M.run_single(p, o)
     p.model = m
   end
   local out = io.stdout
-  if (o.num_warmups or 0) > 0 then
+  if (o.num_warmups or 0) > 0 then -- run by run.point, on the measured run's connections
     out:write(string.format("Warming up with %d requests...\n", o.num_warmups))
-    local w = {}
-    for k, v in pairs(p) do w[k] = v end
-    w.num_prompts, w.request_rate, w.progress = o.num_warmups, math.huge, false
-    run.point(w)
   end
   out:write("Traffic request rate: ", result.rate_str(p.request_rate), "\n")
   out:write(string.format("Burstiness factor: %s (%s)\n", result.rate_str(p.burstiness),
