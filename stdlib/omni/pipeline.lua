@@ -17,8 +17,10 @@ local results_read = require "omni.results_read"
 
 local M = {}
 
--- Exit codes ranked from best to worst: 5 (nothing ran) beats a failure,
--- an internal error is the worst.
+-- Exit codes ranked from best to worst: 5 (nothing collected) beats a
+-- failure, an internal error is the worst. M.run never ranks a step's 5:
+-- an empty step is a note, and 5 is the level's code only when no step
+-- collected anything.
 local RANK = { [0] = 0, [5] = 1, [1] = 2, [2] = 3, [4] = 4, [3] = 5 }
 
 --- The worse of two exit codes.
@@ -381,7 +383,10 @@ function M.run(root, opts)
         recs[#recs + 1] = step_record(lv, step, { cause = "exit",
           message = string.format("omnilua test exited with code %d and wrote no results (%s)", code, jf) })
       end
-      if code == 5 then sr.note = "no tests selected in " .. table.concat(step.tests, ", ") end
+      if code == 5 then
+        sr.note = "no tests selected in " .. table.concat(step.tests, ", ") .. (opts.shard and (" (shard " .. opts.shard .. ")") or "")
+        out:write("   note: ", sr.note, "\n")
+      end
     elseif step.kind == "command" then
       local prog = type(step.command) == "string" and step.command:match("^%s*(%S+)") or step.command[1]
       if step.junit then os.remove(step.junit) end
@@ -479,14 +484,19 @@ function M.run(root, opts)
     for i, step in ipairs(lv.steps) do
       step.line = step.line or (lv.field_lines and lv.field_lines["steps." .. i])
       local code = run_step(lv, step, i)
-      if code ~= 5 then any_ran = true end
-      worst = M.worst(worst, code)
+      -- pytest's rule for a whole run: a step that collects or selects
+      -- nothing (a missing folder, a shard whose share of a step is empty)
+      -- is a note; only a level where nothing at all was collected exits 5
+      if code ~= 5 then
+        any_ran = true
+        worst = M.worst(worst, code)
+      end
     end
     if budget then deadlines[#deadlines] = nil end
   end
 
   run_level(root, true)
-  if not any_ran and worst == 0 then worst = 5 end
+  if not any_ran then worst = 5 end
   if report.budget_exhausted then worst = M.worst(worst, 1) end
   report.exitcode = worst
   report.duration = now_s(opts) - started

@@ -211,3 +211,27 @@ omni.test("durations_recorded_and_forecast", { marks = { "core_model", "cpu" } }
   assert.equal((durations.forecast(pred.seconds, 60, true)), "refuse")
   assert.equal((durations.forecast(pred.seconds, 120, true)), "ok")
 end)
+
+omni.test("empty_step_is_a_note_when_others_collected", { marks = { "core_model", "cpu" } }, function()
+  local root = level.validate({ name = "LN", steps = {
+    { tests = "tests/levels/samples/suite_a", files = "sample_*.lua", name = "runs" },
+    { tests = "tests/e2e/no_such_folder", files = "test_*.lua", name = "missing folder" },
+    { tests = "tests/levels/samples/suite_b", files = "sample_*.lua", name = "shard share empty" },
+  } }, { file = "LN.lua" })
+  -- step 3: the runner collected, but this shard's share is empty (exit 5)
+  local f = fake({ { code = 0, records = { rec("a::x", "passed") } }, { code = 5, records = {} } })
+  local code, report = run(root, f, { shard = "2/2" })
+  assert.equal(#f.calls, 2)
+  assert.equal(code, 0, "an empty step is a note, not the level's outcome")
+  assert.same({ report.steps[1].status, report.steps[2].status, report.steps[3].status }, { "passed", "empty", "empty" })
+  assert.contains(report.steps[2].note, "no tests in tests/e2e/no_such_folder")
+  assert.contains(report.steps[3].note, "(shard 2/2)")
+  -- the worst of the real outcomes still wins
+  f = fake({ { code = 1, records = { rec("a::x", "failed") } }, { code = 5, records = {} } })
+  code = run(root, f)
+  assert.equal(code, 1)
+  -- nothing collected in any step: 5, pytest's code for a whole run
+  f = fake({ { code = 5, records = {} }, { code = 5, records = {} } })
+  code = run(root, f)
+  assert.equal(code, 5)
+end)

@@ -55,3 +55,18 @@ omni.test("bad_level_files_are_usage_errors", { marks = { "core_model", "cpu" } 
   code, _, log = run("L3 --shard 3/2")
   assert.equal(code, 4)
 end)
+
+omni.test("empty_steps_are_notes_end_to_end", { marks = { "core_model", "cpu" }, timeout = 60,
+  skip = not have_runner, reason = "omnilua test is not built yet" }, function()
+  local code, res, log = run("tests/levels/samples/LD.lua")
+  assert.equal(code, 0, log)
+  assert.equal(#res.records, 1)
+  assert.contains(log, "note: no tests in tests/levels/samples/no_such_folder (folder not found)")
+  assert.contains(log, "note: no tests selected in tests/levels/samples/suite_a")
+  -- one test in all: one shard runs it (0), the other collects nothing at all (5)
+  local c1, _, log1 = run("tests/levels/samples/LD.lua --shard 1/2")
+  local c2, _, log2 = run("tests/levels/samples/LD.lua --shard 2/2")
+  table.sort({ c1, c2 })
+  local codes = { math.min(c1, c2), math.max(c1, c2) }
+  assert.same(codes, { 0, 5 }, log1 .. "\n" .. log2)
+end)
