@@ -6,6 +6,8 @@
 --- ```lua
 --- ci.emit(records, summary, { out = io.stdout })   -- after a run
 --- ```
+local num = require("omni.results_read").num
+
 local M = {}
 
 M.BUILDKITE_FILE = ".omnilua/buildkite-annotation.md"
@@ -38,7 +40,7 @@ function M.annotation(rec)
   else return nil end
   local props = {}
   if rec.file then props[#props + 1] = "file=" .. esc_prop(rec.file) end
-  if rec.line then props[#props + 1] = "line=" .. esc_prop(rec.line) end
+  if rec.line then props[#props + 1] = "line=" .. esc_prop(num(rec.line)) end
   props[#props + 1] = "title=" .. esc_prop((rec.flaky and "flaky: " or (rec.outcome .. ": ")) .. (rec.nodeid or rec.name or "?"))
   local msg = (rec.message or rec.outcome or "") .. category_suffix(rec)
   return "::" .. kind .. " " .. table.concat(props, ",") .. "::" .. esc_data(msg)
@@ -81,14 +83,14 @@ function M.markdown(records, summary)
   local lines = { "## " .. (summary.title or "omnilua results"), "" }
   local parts = {}
   for _, k in ipairs(ORDER) do
-    if (counts[k] or 0) > 0 then parts[#parts + 1] = counts[k] .. " " .. k end
+    if (counts[k] or 0) > 0 then parts[#parts + 1] = num(counts[k]) .. " " .. k end
   end
   if flaky > 0 then parts[#parts + 1] = flaky .. " flaky" end
   lines[#lines + 1] = "**" .. (#parts > 0 and table.concat(parts, ", ") or "no tests ran") .. "**" ..
     (summary.duration and string.format(" in %.2fs", summary.duration) or "")
   if summary.budget and summary.budget.exhausted then
     lines[#lines + 1] = ""
-    lines[#lines + 1] = string.format("⚠️ budget exhausted: %d tests not run", summary.budget.notrun or 0)
+    lines[#lines + 1] = string.format("⚠️ budget exhausted: %s tests not run", num(summary.budget.notrun or 0))
   end
   if summary.steps then
     lines[#lines + 1] = ""
@@ -113,7 +115,7 @@ function M.markdown(records, summary)
         break
       end
       local cat = r.category and r.category_link and ("[" .. r.category .. "](" .. r.category_link .. ")") or ""
-      local where = r.file and r.line and (" (" .. r.file .. ":" .. r.line .. ")") or ""
+      local where = r.file and r.line and (" (" .. r.file .. ":" .. num(r.line) .. ")") or ""
       lines[#lines + 1] = string.format("| `%s`%s | %s | %s | %s |", md_cell(r.nodeid), md_cell(where),
         r.flaky and "flaky" or r.outcome, cat, md_cell(r.message))
     end

@@ -112,7 +112,7 @@ local function testcase_record(tc, suite, file_hint)
   local rec = {
     nodeid = (file or file_hint or classname) .. "::" .. (file and classname ~= "" and (classname .. "::") or "") .. name,
     name = name, classname = classname, file = file or file_hint,
-    line = tonumber(a.line), duration = tonumber(a.time) or 0,
+    line = a.line and math.tointeger(tonumber(a.line)) or nil, duration = tonumber(a.time) or 0,
     outcome = "passed", when = "call", marks = {}, params = {},
   }
   if not a.file then rec.nodeid = (classname ~= "" and classname or (file_hint or "?")) .. "::" .. name end

@@ -14,13 +14,34 @@ end
 
 local function is_record(v) return type(v) == "table" and type(v.nodeid) == "string" end
 
--- cjson decodes JSON null as a light userdata; records want nil.
+-- cjson decodes JSON null as a light userdata (records want nil) and every
+-- number as a float: 3 comes back as 3.0 and would print as "3.0" in a
+-- file:line, a count or a re-encoded report. JSON does not tell 3 from 3.0,
+-- so an integral value becomes an integer again.
 local function clean(v)
   if v == cjson.null then return nil end
+  if math.type(v) == "float" then return math.tointeger(v) or v end
   if type(v) == "table" then
     for k, x in pairs(v) do v[k] = clean(x) end
   end
   return v
+end
+
+--- A decoded JSON value with nulls removed and integral numbers as
+--- integers (in place for tables).
+---@param v any
+---@return any
+M.normalize = clean
+
+--- A number as text: integers (also integral floats) without ".0".
+---@param v any
+---@return string
+function M.num(v)
+  if math.type(v) == "float" then
+    local i = math.tointeger(v)
+    if i then return string.format("%d", i) end
+  end
+  return tostring(v)
 end
 
 --- Parses JSON results text.

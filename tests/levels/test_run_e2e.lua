@@ -15,13 +15,18 @@ local function run(args)
     host.exe, args, d, d, d, d)
   local _, _, code = os.execute("mkdir -p " .. d .. " && " .. cmd)
   local log = io.open(d .. ".log"):read("a")
-  return code, results_read.read(d .. "/all.json"), log
+  local jf = io.open(d .. "/all.json")
+  local raw = jf and jf:read("a") or ""
+  if jf then jf:close() end
+  return code, results_read.read(d .. "/all.json"), log, raw
 end
 
 omni.test("run_sample_level_with_include", { marks = { "core_model", "cpu" },
   skip = not have_runner, reason = "omnilua test is not built yet" }, function()
-  local code, res, log = run("tests/levels/samples/LB.lua")
+  local code, res, log, raw = run("tests/levels/samples/LB.lua")
   assert.equal(code, 1, log)
+  assert.contains(raw, '"line":3', "line numbers stay integers in the combined JSON")
+  assert.falsy(raw:find('"line":%d+%.0'), raw)
   local ids = {}
   for _, r in ipairs(res.records) do ids[#ids + 1] = r.nodeid end
   assert.same(ids, { "tests/levels/samples/suite_a/sample_a.lua::passes_a",

@@ -37,7 +37,7 @@ return {
       io.stdout:write(string.format("== %s: %d test%s (%s)\n", e.title, #g.records, #g.records == 1 and "" or "s", failures.link(e)))
       for i, r in ipairs(g.records) do
         if i > 20 then io.stdout:write("   ... ", #g.records - 20, " more\n") break end
-        io.stdout:write("   ", r.nodeid, r.file and r.line and ("  (" .. r.file .. ":" .. r.line .. ")") or "", "\n")
+        io.stdout:write("   ", r.nodeid, r.file and r.line and ("  (" .. r.file .. ":" .. results_read.num(r.line) .. ")") or "", "\n")
         if r.message then io.stdout:write("      ", (r.message:gsub("\n.*", "")), "\n") end
       end
       io.stdout:write("   likely causes:\n")
