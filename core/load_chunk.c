@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dummy_json.h"
 #include "http_engine.h"
 #include "load_internal.h"
+#include "load_json.h"
 #include "media_base64.h"
 #include "media_wav_decode.h"
 
@@ -27,25 +27,26 @@ static void push_time(int64_t **v, size_t *n, size_t *cap, int64_t t) {
     (*v)[(*n)++] = t;
 }
 
-static void add_text(load_record *rec, const dj_value *s, int keep) {
-  if (!keep || !s || s->type != DJ_STRING || s->len == 0)
+static void add_text(load_record *rec, const lj_str *s, int keep) {
+  if (!keep || !s->set || s->n == 0)
     return;
-  if (grow(&rec->text, &rec->text_cap, rec->text_len + s->len + 1, 1) != 0)
+  if (grow(&rec->text, &rec->text_cap, rec->text_len + s->n + 1, 1) != 0)
     return;
-  memcpy(rec->text + rec->text_len, s->str, s->len);
-  rec->text_len += s->len;
+  char *dst = rec->text + rec->text_len;
+  long n = (long)s->n;
+  if (s->escaped)
+    n = lj_unescape(s, dst);
+  else
+    memcpy(dst, s->s, s->n);
+  if (n < 0)
+    n = 0;
+  rec->text_len += (size_t)n;
   rec->text[rec->text_len] = 0;
 }
 
-/* Appends a base64 audio piece (a data-URL prefix up to the comma is
- * dropped, as the reference client does). 1 if it held any audio. */
-static int add_audio(load_record *rec, const dj_value *s) {
-  if (!s || s->type != DJ_STRING || s->len == 0)
-    return 0;
-  const char *p = s->str;
-  size_t n = s->len;
+static int decode_audio(load_record *rec, const char *p, size_t n) {
   const char *comma = memchr(p, ',', n < 256 ? n : 256);
-  if (comma) {
+  if (comma) { /* a data-URL prefix is dropped, as the reference client does */
     n -= (size_t)(comma + 1 - p);
     p = comma + 1;
   }
@@ -64,85 +65,237 @@ static int add_audio(load_record *rec, const dj_value *s) {
   return 1;
 }
 
-static void read_usage(load_record *rec, const dj_value *root) {
-  const dj_value *u = dj_get(root, "usage");
-  if (!u || u->type != DJ_OBJECT)
-    return;
-  const dj_value *c = dj_get(u, "completion_tokens"), *p = dj_get(u, "prompt_tokens");
-  if (c && c->type == DJ_NUMBER)
-    rec->completion_tokens = (int)c->number;
-  if (p && p->type == DJ_NUMBER)
-    rec->prompt_tokens = (int)p->number;
+/* Appends a base64 audio piece. 1 if it held any audio. */
+static int add_audio(load_record *rec, const lj_str *s) {
+  if (!s->set || s->n == 0)
+    return 0;
+  if (!s->escaped)
+    return decode_audio(rec, s->s, s->n);
+  char *tmp = malloc(s->n); /* "\/" from encoders that escape slashes */
+  if (!tmp)
+    return 1;
+  long n = lj_unescape(s, tmp);
+  int r = n > 0 ? decode_audio(rec, tmp, (size_t)n) : 0;
+  free(tmp);
+  return r;
 }
 
-static int is_audio_modality(const dj_value *root) {
-  const dj_value *m = dj_get(root, "modality");
-  return m && m->type == DJ_STRING && strcmp(m->str, "audio") == 0;
+/* What one answer or chunk says, read in one pass without allocating. */
+typedef struct fields {
+  size_t nchoices;
+  lj_str content[8]; /* per choice (the first 8): text / delta.content / message.content */
+  lj_str audio[8];   /* per choice: message.audio.data / delta.audio.data */
+  lj_str modality, error_message;
+  int has_error;
+  double completion_tokens, prompt_tokens;
+  int has_completion, has_prompt;
+} fields;
+
+static int read_string_or_skip(lj_cur *c, lj_str *out) {
+  if (lj_peek(c) == '"')
+    return lj_string(c, out);
+  return lj_skip(c);
+}
+
+/* {"data": "..."} of an audio object (other members skipped). */
+static int read_audio(lj_cur *c, lj_str *out) {
+  if (lj_peek(c) != '{')
+    return lj_skip(c);
+  lj_obj_begin(c);
+  const char *k;
+  size_t kl;
+  int r;
+  while ((r = lj_obj_next(c, &k, &kl)) == 1) {
+    if ((lj_key_is(k, kl, "data") ? read_string_or_skip(c, out) : lj_skip(c)) != 0)
+      return -1;
+  }
+  return r;
+}
+
+/* message / delta: content and audio.data. */
+static int read_message(lj_cur *c, lj_str *content, lj_str *audio) {
+  if (lj_peek(c) != '{')
+    return lj_skip(c);
+  lj_obj_begin(c);
+  const char *k;
+  size_t kl;
+  int r;
+  while ((r = lj_obj_next(c, &k, &kl)) == 1) {
+    int rc;
+    if (lj_key_is(k, kl, "content"))
+      rc = read_string_or_skip(c, content);
+    else if (lj_key_is(k, kl, "audio"))
+      rc = read_audio(c, audio);
+    else
+      rc = lj_skip(c);
+    if (rc != 0)
+      return -1;
+  }
+  return r;
+}
+
+static int read_choice(lj_cur *c, fields *f) {
+  size_t i = f->nchoices++;
+  if (i >= 8 || lj_peek(c) != '{')
+    return lj_skip(c);
+  lj_obj_begin(c);
+  const char *k;
+  size_t kl;
+  int r;
+  while ((r = lj_obj_next(c, &k, &kl)) == 1) {
+    int rc;
+    if (lj_key_is(k, kl, "message") || lj_key_is(k, kl, "delta"))
+      rc = read_message(c, &f->content[i], &f->audio[i]);
+    else if (lj_key_is(k, kl, "text"))
+      rc = read_string_or_skip(c, &f->content[i]);
+    else
+      rc = lj_skip(c);
+    if (rc != 0)
+      return -1;
+  }
+  return r;
+}
+
+static int read_usage(lj_cur *c, fields *f) {
+  if (lj_peek(c) != '{')
+    return lj_skip(c);
+  lj_obj_begin(c);
+  const char *k;
+  size_t kl;
+  int r;
+  while ((r = lj_obj_next(c, &k, &kl)) == 1) {
+    int num = lj_peek(c) == '-' || (lj_peek(c) >= '0' && lj_peek(c) <= '9');
+    int rc;
+    if (num && lj_key_is(k, kl, "completion_tokens"))
+      rc = lj_number(c, &f->completion_tokens), f->has_completion = 1;
+    else if (num && lj_key_is(k, kl, "prompt_tokens"))
+      rc = lj_number(c, &f->prompt_tokens), f->has_prompt = 1;
+    else
+      rc = lj_skip(c);
+    if (rc != 0)
+      return -1;
+  }
+  return r;
+}
+
+static int read_error(lj_cur *c, fields *f) {
+  f->has_error = 1;
+  if (lj_peek(c) != '{')
+    return lj_skip(c);
+  lj_obj_begin(c);
+  const char *k;
+  size_t kl;
+  int r;
+  while ((r = lj_obj_next(c, &k, &kl)) == 1) {
+    if ((lj_key_is(k, kl, "message") ? read_string_or_skip(c, &f->error_message) : lj_skip(c)) != 0)
+      return -1;
+  }
+  return r;
+}
+
+/* 0 when the text is one JSON object (fields filled), -1 otherwise. */
+static int read_fields(const char *p, size_t n, fields *f) {
+  memset(f, 0, sizeof *f);
+  lj_cur c = {p, p + n, 0};
+  if (!lj_obj_begin(&c))
+    return -1;
+  const char *k;
+  size_t kl;
+  int r;
+  while ((r = lj_obj_next(&c, &k, &kl)) == 1) {
+    int rc;
+    if (lj_key_is(k, kl, "choices") && lj_peek(&c) == '[') {
+      lj_arr_begin(&c);
+      int a;
+      while ((a = lj_arr_next(&c)) == 1)
+        if (read_choice(&c, f) != 0)
+          return -1;
+      rc = a;
+    } else if (lj_key_is(k, kl, "usage")) {
+      rc = read_usage(&c, f);
+    } else if (lj_key_is(k, kl, "modality")) {
+      rc = read_string_or_skip(&c, &f->modality);
+    } else if (lj_key_is(k, kl, "error")) {
+      rc = read_error(&c, f);
+    } else {
+      rc = lj_skip(&c);
+    }
+    if (rc != 0)
+      return -1;
+  }
+  if (r != 0 || lj_peek(&c) != 0) /* malformed, or bytes after the object */
+    return -1;
+  return 0;
+}
+
+static void set_usage(load_record *rec, const fields *f) {
+  if (f->has_completion)
+    rec->completion_tokens = (int)f->completion_tokens;
+  if (f->has_prompt)
+    rec->prompt_tokens = (int)f->prompt_tokens;
+}
+
+static int is_audio_modality(const fields *f) {
+  return f->modality.set && f->modality.n == 5 && memcmp(f->modality.s, "audio", 5) == 0;
 }
 
 int load_chunk_event(load_record *rec, const char *data, size_t n, int64_t t_ns, int keep_text) {
   if (n == 0 || (n == 6 && memcmp(data, "[DONE]", 6) == 0))
     return 0;
-  char err[128];
-  dj_doc *d = dj_parse(data, n, err, sizeof err);
-  if (!d) /* the reference skips what it cannot parse as a chunk */
+  fields f;
+  if (read_fields(data, n, &f) != 0) /* the reference skips what it cannot parse as a chunk */
     return 0;
-  const dj_value *root = dj_root(d);
   int kind = 0;
-  const dj_value *choices = dj_get(root, "choices");
-  if (choices && choices->type == DJ_ARRAY && choices->n > 0) {
+  if (f.nchoices > 0) {
     kind = 1;
     push_time(&rec->tok_ns, &rec->ntok, &rec->tok_cap, t_ns);
-    const dj_value *c0 = &choices->items[0];
-    const dj_value *delta = dj_get(c0, "delta");
-    const dj_value *content = delta ? dj_get(delta, "content") : dj_get(c0, "text");
-    const dj_value *audio = delta ? dj_get(delta, "audio") : NULL;
     int got_audio = 0;
-    if (is_audio_modality(root))
-      got_audio = add_audio(rec, content);
+    if (is_audio_modality(&f))
+      got_audio = add_audio(rec, &f.content[0]);
     else
-      add_text(rec, content, keep_text);
-    if (audio && audio->type == DJ_OBJECT)
-      got_audio |= add_audio(rec, dj_get(audio, "data"));
+      add_text(rec, &f.content[0], keep_text);
+    got_audio |= add_audio(rec, &f.audio[0]);
     if (got_audio)
       push_time(&rec->audio_ns, &rec->naudio, &rec->audio_ns_cap, t_ns);
-  } else if (dj_get(root, "error")) {
-    const dj_value *e = dj_get(root, "error"), *m = dj_get(e, "message");
-    snprintf(rec->error, sizeof rec->error, "error in the stream: %s",
-             m && m->type == DJ_STRING ? m->str : "(no message)");
+  } else if (f.has_error) {
+    char msg[200] = "(no message)";
+    if (f.error_message.set) {
+      size_t m = f.error_message.n < sizeof msg - 1 ? f.error_message.n : sizeof msg - 1;
+      lj_str part = f.error_message;
+      part.n = m; /* a cut escape is dropped by lj_unescape's failure: copy raw then */
+      long got = part.escaped ? lj_unescape(&part, msg) : (long)m;
+      if (!part.escaped || got < 0) {
+        memcpy(msg, part.s, m);
+        got = (long)m;
+      }
+      msg[got] = 0;
+    }
+    snprintf(rec->error, sizeof rec->error, "error in the stream: %s", msg);
     kind = -1;
   }
-  read_usage(rec, root);
-  dj_free(d);
+  set_usage(rec, &f);
   return kind;
 }
 
 int load_chunk_body(load_record *rec, const char *body, size_t n, int64_t t_ns, int keep_text) {
-  char err[128];
-  dj_doc *d = dj_parse(body, n, err, sizeof err);
-  if (!d) {
-    snprintf(rec->error, sizeof rec->error, "answer is not JSON: %s", err);
+  fields f;
+  if (read_fields(body, n, &f) != 0) {
+    snprintf(rec->error, sizeof rec->error, "answer is not JSON (or not an object)");
     return -1;
   }
-  const dj_value *root = dj_root(d);
-  const dj_value *choices = dj_get(root, "choices");
-  int ok = choices && choices->type == DJ_ARRAY && choices->n > 0;
+  int ok = f.nchoices > 0;
   if (ok) {
     push_time(&rec->tok_ns, &rec->ntok, &rec->tok_cap, t_ns);
     int got_audio = 0;
-    for (size_t i = 0; i < choices->n; i++) {
-      const dj_value *msg = dj_get(&choices->items[i], "message");
-      const dj_value *text = msg ? dj_get(msg, "content") : dj_get(&choices->items[i], "text");
-      add_text(rec, text, keep_text);
-      const dj_value *audio = msg ? dj_get(msg, "audio") : NULL;
-      if (audio && audio->type == DJ_OBJECT)
-        got_audio |= add_audio(rec, dj_get(audio, "data"));
+    size_t m = f.nchoices < 8 ? f.nchoices : 8;
+    for (size_t i = 0; i < m; i++) {
+      add_text(rec, &f.content[i], keep_text);
+      got_audio |= add_audio(rec, &f.audio[i]);
     }
     if (got_audio)
       push_time(&rec->audio_ns, &rec->naudio, &rec->audio_ns_cap, t_ns);
   }
-  read_usage(rec, root);
-  dj_free(d);
+  set_usage(rec, &f);
   return ok;
 }
 
