@@ -378,36 +378,65 @@ static int worker_stop_requested(lua_State *L) {
 #endif
 #endif
 
-#ifdef WORKER_ASAN
-/* AddressSanitizer maps terabytes of writable shadow memory, which
- * RLIMIT_DATA (like RLIMIT_AS) refuses: a sanitized build caps the Lua
- * heap instead, with an allocator that refuses to grow past the limit (Lua
- * then raises "not enough memory", reported as the memory cause). */
+/* The worker's Lua allocator, wrapped around the state's own one for two
+ * jobs. (1) A sanitized build caps the Lua heap here: AddressSanitizer maps
+ * terabytes of writable shadow memory, which RLIMIT_DATA (like RLIMIT_AS)
+ * refuses; growth past the limit fails and Lua raises "not enough memory",
+ * reported as the memory cause. (2) A worker starts with its collector
+ * stopped: its heap is a copy of the parent's (every collected test), and
+ * a collection cycle would mark all of it, copying every page the fork
+ * shares; trivial tests never need one. Once the heap has grown by
+ * gc_room bytes the normal collector resumes for good (lua_gc RESTART only
+ * sets two fields of the global state, which is why it is safe here). */
 static lua_Alloc base_alloc;
 static void *base_ud;
-static size_t lua_used, lua_limit;
+static lua_State *alloc_L;
+static size_t lua_used, lua_limit, gc_restart_at;
 
-static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+static void *worker_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   (void)ud;
   size_t old = ptr != NULL ? osize : 0; /* osize is a type tag for new blocks */
-  if (nsize > old && lua_used + (nsize - old) > lua_limit)
-    return NULL; /* only growth may fail: Lua needs shrinking to succeed */
+  if (nsize > old) {
+    if (lua_limit && lua_used + (nsize - old) > lua_limit)
+      return NULL; /* only growth may fail: Lua needs shrinking to succeed */
+    if (gc_restart_at && lua_used + (nsize - old) > gc_restart_at) {
+      gc_restart_at = 0;
+      lua_gc(alloc_L, LUA_GCRESTART);
+    }
+  }
   void *p = base_alloc(base_ud, ptr, osize, nsize);
   if (p != NULL || nsize == 0)
     lua_used = lua_used - old + nsize;
   return p;
 }
-#endif
+
+static void install_alloc(lua_State *L) {
+  if (base_alloc != NULL)
+    return;
+  base_alloc = lua_getallocf(L, &base_ud);
+  alloc_L = main_L != NULL ? main_L : L; /* the state, not a coroutine */
+  lua_used = (size_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024 + (size_t)lua_gc(L, LUA_GCCOUNTB, 0);
+  lua_setallocf(L, worker_alloc, NULL);
+}
+
+/* hold_gc(room_bytes): stops the collector until the Lua heap grows by
+ * room_bytes, then restarts it */
+static int worker_hold_gc(lua_State *L) {
+  lua_Integer room = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, room > 0, 1, "positive size expected");
+  install_alloc(L);
+  lua_gc(L, LUA_GCSTOP);
+  gc_restart_at = lua_used + (size_t)room;
+  return 0;
+}
 
 /* limit_memory(bytes) -> "rlimit" | "lua" (what is capped), or nil, err */
 static int worker_limit_memory(lua_State *L) {
   lua_Integer bytes = luaL_checkinteger(L, 1);
 #ifdef WORKER_ASAN
-  if (bytes > 0 && base_alloc == NULL) {
-    base_alloc = lua_getallocf(L, &base_ud);
-    lua_used = (size_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024 + (size_t)lua_gc(L, LUA_GCCOUNTB, 0);
+  if (bytes > 0) {
+    install_alloc(L);
     lua_limit = (size_t)bytes;
-    lua_setallocf(L, limited_alloc, NULL);
   }
   lua_pushliteral(L, "lua");
   return 1;
@@ -512,6 +541,7 @@ static const luaL_Reg worker_functions[] = {{"init_parent", worker_init_parent},
                                             {"set_thread", worker_set_thread},
                                             {"stop_requested", worker_stop_requested},
                                             {"limit_memory", worker_limit_memory},
+                                            {"hold_gc", worker_hold_gc},
                                             {"capture_start", worker_capture_start},
                                             {"capture_take", worker_capture_take},
                                             {"exit", worker_exit},
