@@ -2,6 +2,8 @@
 --- test files without running them: a file is loaded with a stub `omni`
 --- module that records every omni.test call (name, options, line) and a
 --- stub `require` whose modules absorb any use; test bodies never run.
+--- The conftest.lua files from the root down to each file are loaded the
+--- same way, so marks they register (omni.register_mark) count.
 ---
 --- Rules (each message is "file:line: CODE text"):
 ---   OL001 e2e/example test name is not <scenario>_<NNN>
@@ -40,15 +42,13 @@ local function mark_names(marks)
   return out
 end
 
---- Loads a test file with the stub and returns what it defines.
----@param path string
----@return table? info { tests = { {name, marks, doc, line, group} }, registered = {} }, string? err, integer? line
-function M.inspect(path)
+-- Runs one file with the stub `omni`: test/group calls are recorded into
+-- `info.tests`, register_mark calls into `info.registered`; nothing runs.
+local function run_stubbed(path, info)
   local f, ferr = io.open(path, "rb")
   if not f then return nil, ferr, 1 end
   local src = f:read("a")
   f:close()
-  local info = { tests = {}, registered = {} }
   local groups = {}
   local stub = setmetatable({}, { __index = function() return absorb() end })
   local function group_marks()
@@ -71,13 +71,18 @@ function M.inspect(path)
     if type(fn) == "function" then pcall(fn) end
     groups[#groups] = nil
   end
-  function stub.register_mark(name) info.registered[#info.registered + 1] = name end
+  local function register(name)
+    if type(name) == "string" then info.registered[#info.registered + 1] = name end
+  end
+  function stub.register_mark(name) register(name) end
   function stub.fixture() end
   function stub.indirect(v) return { indirect = v } end
   function stub.param(v) return v end
+  local markers_stub = setmetatable({ register = register }, { __index = function() return absorb() end })
   local env = setmetatable({}, { __index = _G })
   env.require = function(name)
     if name == "omni" then return stub end
+    if name == "omni.markers" then return markers_stub end
     if name == "cjson" or name == "omni.format" then return require(name) end
     return absorb()
   end
@@ -92,6 +97,73 @@ function M.inspect(path)
       tonumber(tostring(rerr):match("^[^:]*:(%d+):")) or 1
   end
   return info
+end
+
+--- Loads a test file with the stub and returns what it defines.
+---@param path string
+---@return table? info { tests = { {name, marks, doc, line, group} }, registered = {} }, string? err, integer? line
+function M.inspect(path)
+  return run_stubbed(path, { tests = {}, registered = {} })
+end
+
+--- The folders whose conftest.lua applies to `path`, root first, as the
+--- runner loads them: a relative path's folders from "." down; an absolute
+--- path under the current folder is made relative; any other absolute path
+--- gets only its own folder's conftest.lua.
+---@param path string
+---@return string[]
+function M.conftest_dirs(path)
+  local dir = path:match("^(.*)/[^/]*$") or "."
+  if dir:sub(1, 1) == "/" then
+    local okfs, fs = pcall(require, "omni.core.fs")
+    local cwd = okfs and fs.cwd and fs.cwd() or os.getenv("PWD")
+    if cwd and (dir == cwd or dir:sub(1, #cwd + 1) == cwd .. "/") then
+      dir = dir == cwd and "." or dir:sub(#cwd + 2)
+    else
+      return { dir }
+    end
+  end
+  dir = dir:gsub("^%./", ""):gsub("/+$", "")
+  local dirs, acc = { "." }, nil
+  if dir == "." or dir == "" then return dirs end
+  for part in dir:gmatch("[^/]+") do
+    if part ~= "." then
+      acc = acc and (acc .. "/" .. part) or part
+      dirs[#dirs + 1] = acc
+    end
+  end
+  return dirs
+end
+
+--- The marks registered by the conftest.lua files that apply to `path`
+--- (root down), loaded with the stub once per folder into `cache`. A
+--- conftest that fails to load is reported once (an OL007 problem).
+---@param path string
+---@param cache table? shared between files of one lint run
+---@return string[] registered, table[] problems
+function M.conftest_marks(path, cache)
+  cache = cache or {}
+  local names, problems = {}, {}
+  for _, dir in ipairs(M.conftest_dirs(path)) do
+    local conf = (dir == "." and "" or dir .. "/") .. "conftest.lua"
+    local entry = cache[conf]
+    if entry == nil then
+      local fh = io.open(conf, "rb")
+      if not fh then
+        entry = false
+      else
+        fh:close()
+        local info, err, line = run_stubbed(conf, { tests = {}, registered = {} })
+        entry = { registered = info and info.registered or {} }
+        if not info then
+          problems[#problems + 1] = { file = conf, line = line or 1, code = "OL007", message = err }
+        end
+      end
+      cache[conf] = entry
+    end
+    if entry then for _, n in ipairs(entry.registered) do names[#names + 1] = n end end
+  end
+  return names, problems
 end
 
 --- The level a test file belongs to, from its path: "L1", "L2", "L3"
@@ -124,7 +196,7 @@ end
 
 --- Checks one file. Returns a list of problems { file, line, code, message }.
 ---@param path string
----@param opts? { registered: string[]? }
+---@param opts? { registered: string[]?, conftest_cache: table? }
 ---@return table[]
 function M.check_file(path, opts)
   opts = opts or {}
@@ -132,9 +204,12 @@ function M.check_file(path, opts)
   local function add(line, code, fmt, ...)
     problems[#problems + 1] = { file = path, line = line or 1, code = code, message = string.format(fmt, ...) }
   end
+  -- conftest.lua files from the root down, as the runner loads them
+  local conf_marks, conf_problems = M.conftest_marks(path, opts.conftest_cache)
   local info, err, eline = M.inspect(path)
   if not info then
     add(eline, "OL007", "%s", err)
+    for _, p in ipairs(conf_problems) do table.insert(problems, 1, p) end
     return problems
   end
   local registered = {}
@@ -143,6 +218,7 @@ function M.check_file(path, opts)
   else for _, n in ipairs({ "core_model", "advanced_model", "cpu", "gpu" }) do registered[n] = true end end
   for _, n in ipairs(opts.registered or {}) do registered[n] = true end
   for _, n in ipairs(info.registered) do registered[n] = true end
+  for _, n in ipairs(conf_marks) do registered[n] = true end
 
   local lvl, rel = M.level_of(path)
   local base = path:match("([^/]+)$")
@@ -191,6 +267,8 @@ function M.check_file(path, opts)
     end
   end
   table.sort(problems, function(a, b) if a.line ~= b.line then return a.line < b.line end return a.code < b.code end)
+  -- a broken conftest first: it explains the marks it failed to register
+  for i, p in ipairs(conf_problems) do table.insert(problems, i, p) end
   return problems
 end
 

@@ -85,3 +85,49 @@ omni.test("cli_exit_codes", { marks = { "core_model", "cpu" } }, function()
   f:close()
   assert.equal(run(clean), 0)
 end)
+
+omni.test("conftest_dirs_root_down", { marks = { "core_model", "cpu" } }, function()
+  assert.same(lint.conftest_dirs("tests/unit/test_a.lua"), { ".", "tests", "tests/unit" })
+  assert.same(lint.conftest_dirs("./tests/test_a.lua"), { ".", "tests" })
+  assert.same(lint.conftest_dirs("test_a.lua"), { "." })
+  local cwd = require("omni.core.fs").cwd()
+  assert.same(lint.conftest_dirs(cwd .. "/tests/x/test_a.lua"), { ".", "tests", "tests/x" })
+  assert.same(lint.conftest_dirs("/elsewhere/x/test_a.lua"), { "/elsewhere/x" })
+end)
+
+omni.test("marks_registered_in_conftests_count", { marks = { "core_model", "cpu" } }, function()
+  local d = os.tmpname()
+  os.remove(d)
+  os.execute("mkdir -p " .. d .. "/tests/unit " .. d .. "/tests/other " .. d .. "/tests/broken")
+  local function write(rel, text)
+    local f = assert(io.open(d .. "/" .. rel, "w"))
+    f:write(text)
+    f:close()
+  end
+  write("conftest.lua", 'local omni = require "omni"\nomni.register_mark("root_mark", "from the root")\n')
+  write("tests/conftest.lua", 'omni.register_mark("suite_mark", "from tests/")\n' ..
+    'omni.fixture("server", { scope = "session" }, function() error("never runs") end)\n')
+  write("tests/unit/conftest.lua", 'require("omni.markers").register("unit_mark", "direct")\n')
+  write("tests/unit/test_a.lua", 'local omni = require "omni"\n' ..
+    'omni.test("a", { marks = { "core_model", "cpu", "root_mark", "suite_mark", "unit_mark", "other_mark" } }, function() end)\n')
+  write("tests/unit/test_c.lua", 'local omni = require "omni"\n' ..
+    'omni.test("c", { marks = { "core_model", "cpu", "unit_mark" } }, function() end)\n')
+  write("tests/other/test_b.lua", 'local omni = require "omni"\n' ..
+    'omni.test("b", { marks = { "core_model", "cpu", "suite_mark", "unit_mark" } }, function() end)\n')
+  write("tests/broken/conftest.lua", 'omni.register_mark("x", "y")\nerror("conftest blew up")\n')
+  write("tests/broken/test_d.lua", 'local omni = require "omni"\nomni.test("d", { marks = { "core_model", "cpu" } }, function() end)\n')
+  write("tests/broken/test_e.lua", 'local omni = require "omni"\nomni.test("e", { marks = { "core_model", "cpu" } }, function() end)\n')
+  local host = require "omni.core.host"
+  local p = io.popen("cd " .. d .. " && " .. host.exe .. " lint tests 2>&1; echo rc=$?")
+  local out = p:read("a")
+  p:close()
+  local lines = {}
+  for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+  assert.same(lines, {
+    "tests/broken/conftest.lua:2: OL007 error while loading: conftest blew up",
+    "tests/other/test_b.lua:2: OL003 test 'b': mark 'unit_mark' is not registered (omnilua markers lists them; register it with omni.register_mark)",
+    "tests/unit/test_a.lua:2: OL003 test 'a': mark 'other_mark' is not registered (omnilua markers lists them; register it with omni.register_mark)",
+    "3 problems in 5 files",
+    "rc=1",
+  }, out)
+end)

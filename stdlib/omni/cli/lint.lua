@@ -21,8 +21,9 @@ return {
     local files, missing = lint.files(o.positional)
     if #missing > 0 then argparse.usage_error("lint: not found: %s", table.concat(missing, ", ")) end
     local count = 0
+    local cache = {} -- each conftest.lua loaded once
     for _, f in ipairs(files) do
-      for _, p in ipairs(lint.check_file(f, { registered = o.mark })) do
+      for _, p in ipairs(lint.check_file(f, { registered = o.mark, conftest_cache = cache })) do
         io.stdout:write(string.format("%s:%d: %s %s\n", p.file, p.line, p.code, p.message))
         count = count + 1
       end
