@@ -206,18 +206,23 @@ local function now_s(opts)
   return os.time()
 end
 
---- Whether a usable GPU is present: OMNILUA_GPU=0/1 decides when set
---- (CI and tests), else omni.gpu when built, else /dev/nvidia0.
----@return boolean
+--- Whether a usable GPU is present, and if not, why. OMNILUA_GPU=0/1
+--- decides when set (CI and tests); else omni.gpu.available() (the CUDA
+--- runtime, loaded at run time).
+---@return boolean ok
+---@return string? reason "no usable GPU: <reason>" when not ok
 function M.gpu_available()
   local v = os.getenv("OMNILUA_GPU")
-  if v == "0" or v == "1" then return v == "1" end
+  if v == "1" then return true end
+  if v == "0" then return false, "no usable GPU: OMNILUA_GPU=0" end
   local ok, gpu = pcall(require, "omni.gpu")
-  if ok and type(gpu) == "table" and gpu.count then
-    local okc, n = pcall(gpu.count)
-    return okc and (n or 0) > 0
-  end
-  return exists("/dev/nvidia0") ~= nil
+  if not ok then return false, "no usable GPU: omni.gpu cannot be loaded (" .. tostring(gpu):match("[^\n]*") .. ")" end
+  local okc, avail, why = pcall(gpu.available)
+  if not okc then return false, "no usable GPU: " .. tostring(avail) end
+  if avail then return true end
+  why = tostring(why or "no usable GPU")
+  if not why:find("^no usable GPU") then why = "no usable GPU: " .. why end
+  return false, why
 end
 
 local function status_of(code)
@@ -291,8 +296,9 @@ function M.run(root, opts)
   end)()
   local out_dir = opts.out_dir or (".omnilua/run/" .. root.name)
   os.execute("mkdir -p " .. shq(out_dir))
-  local gpu = opts.gpu
-  if gpu == nil then gpu = M.gpu_available() end
+  local gpu, gpu_why = opts.gpu, opts.gpu_reason
+  if gpu == nil then gpu, gpu_why = M.gpu_available() end
+  gpu_why = gpu_why or "no usable GPU"
   local db_path = opts.durations_path or durations.DEFAULT_PATH
   local db = durations.load(db_path)
   local started = now_s(opts)
@@ -342,10 +348,10 @@ function M.run(root, opts)
     end
     local needs_gpu = step.hardware == "gpu" or (lv.hardware == "gpu" and step.kind ~= "tests" and step.hardware ~= "cpu")
     if needs_gpu and not gpu and step.target ~= "dummy" then
-      sr.status, sr.code, sr.note = "skipped", 0, "no usable GPU"
-      add_records({ step_record(lv, step, { outcome = "skipped", reason = "no usable GPU (level " .. lv.name .. " needs one)",
-        message = "no usable GPU" }) }, lv, step)
-      out:write("   skipped: no usable GPU\n")
+      sr.status, sr.code, sr.note = "skipped", 0, gpu_why
+      add_records({ step_record(lv, step, { outcome = "skipped",
+        reason = gpu_why .. " (level " .. lv.name .. " needs one)", message = gpu_why }) }, lv, step)
+      out:write("   skipped: ", gpu_why, "\n")
       return 0
     end
     out:flush() -- our header before the step's own output

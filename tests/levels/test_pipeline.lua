@@ -176,10 +176,11 @@ omni.test("no_gpu_skips_gpu_steps_but_not_dummy", { marks = { "core_model", "cpu
     { tests = "tests/levels/samples/suite_a", files = "sample_*.lua", target = "dummy", hardware = "gpu" },
   } }, { file = "LG.lua" })
   local f = fake({ { code = 0, records = { rec("a::x", "passed") } } })
-  local code, report = run(root, f, { gpu = false })
+  local code, report = run(root, f, { gpu = false, gpu_reason = "no usable GPU: cudaGetDeviceCount: no CUDA-capable device" })
   assert.equal(code, 0)
   assert.equal(report.records[1].outcome, "skipped")
-  assert.contains(report.records[1].reason, "no usable GPU")
+  assert.contains(report.records[1].reason, "no usable GPU: cudaGetDeviceCount: no CUDA-capable device (level LG needs one)")
+  assert.contains(report.steps[1].note, "no CUDA-capable device")
   assert.equal(#f.calls, 1, "the dummy step runs on CPU")
   assert.equal(f.calls[1].env.OMNILUA_TARGET, "dummy")
 end)
@@ -234,4 +235,33 @@ omni.test("empty_step_is_a_note_when_others_collected", { marks = { "core_model"
   f = fake({ { code = 5, records = {} }, { code = 5, records = {} } })
   code = run(root, f)
   assert.equal(code, 5)
+end)
+
+omni.test("gpu_detection_uses_omni_gpu", { marks = { "core_model", "cpu" } }, function()
+  local host = require "omni.core.host"
+  local script = os.tmpname()
+  local f = assert(io.open(script, "w"))
+  f:write('local ok, why = require("omni.pipeline").gpu_available()\n',
+    'local gok, gwhy = require("omni.gpu").available()\n',
+    'print(tostring(ok) .. "|" .. tostring(why) .. "|" .. tostring(gok) .. "|" .. tostring(gwhy))\n')
+  f:close()
+  local function probe(env)
+    local p = io.popen(env .. " " .. host.exe .. " lua " .. script .. " 2>&1")
+    local out = p:read("a")
+    p:close()
+    local ok, why, gok, gwhy = out:match("^(%a+)|(.-)|(%a+)|(.-)\n")
+    return ok, why, gok, gwhy, out
+  end
+  local ok, why, gok, gwhy, out = probe("env -u OMNILUA_GPU")
+  assert.not_nil(ok, out)
+  assert.equal(ok, gok, "without OMNILUA_GPU the answer is omni.gpu's")
+  if ok == "false" then
+    assert.equal(why, gwhy, "and so is the reason")
+    assert.match(why, "^no usable GPU: ")
+  end
+  ok, why = probe("OMNILUA_GPU=0")
+  assert.equal(ok, "false")
+  assert.equal(why, "no usable GPU: OMNILUA_GPU=0")
+  ok = probe("OMNILUA_GPU=1")
+  assert.equal(ok, "true")
 end)

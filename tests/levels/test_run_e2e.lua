@@ -8,10 +8,10 @@ local results_read = require "omni.results_read"
 
 local have_runner = package.searchpath("omni.cli.test", package.path) ~= nil
 
-local function run(args)
+local function run(args, env)
   local d = os.tmpname()
   os.remove(d)
-  local cmd = string.format("%s run %s --out-dir %s/run --durations-file %s/d.json --json %s/all.json -q >%s.log 2>&1",
+  local cmd = string.format((env and (env .. " ") or "") .. "%s run %s --out-dir %s/run --durations-file %s/d.json --json %s/all.json -q >%s.log 2>&1",
     host.exe, args, d, d, d, d)
   local _, _, code = os.execute("mkdir -p " .. d .. " && " .. cmd)
   local log = io.open(d .. ".log"):read("a")
@@ -74,4 +74,17 @@ omni.test("empty_steps_are_notes_end_to_end", { marks = { "core_model", "cpu" },
   table.sort({ c1, c2 })
   local codes = { math.min(c1, c2), math.max(c1, c2) }
   assert.same(codes, { 0, 5 }, log1 .. "\n" .. log2)
+end)
+
+omni.test("no_gpu_skip_carries_the_reason_end_to_end", { marks = { "core_model", "cpu" }, timeout = 60,
+  skip = not have_runner, reason = "omnilua test is not built yet" }, function()
+  local code, res, log = run("tests/levels/samples/LG.lua", "OMNILUA_GPU=0")
+  assert.equal(code, 0, log)
+  assert.equal(res.records[1].outcome, "skipped")
+  assert.equal(res.records[1].reason, "no usable GPU: OMNILUA_GPU=0 (level LG needs one)")
+  assert.equal(res.records[2].outcome, "passed", "the dummy step runs on CPU")
+  assert.contains(log, "note: no usable GPU: OMNILUA_GPU=0: GPU steps are skipped")
+  code, _, log = run("tests/levels/samples/LG.lua --require-gpu", "OMNILUA_GPU=0")
+  assert.equal(code, 4)
+  assert.contains(log, "(--require-gpu): no usable GPU: OMNILUA_GPU=0")
 end)

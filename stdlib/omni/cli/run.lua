@@ -99,12 +99,13 @@ return {
 
     local needs_gpu = false
     for _, lv in ipairs(level.order(root)) do if lv.hardware == "gpu" then needs_gpu = true end end
-    if needs_gpu and not pipeline.gpu_available() then
+    local gpu_ok, gpu_why = pipeline.gpu_available()
+    if needs_gpu and not gpu_ok then
       if o.require_gpu then
-        io.stderr:write("ERROR: level ", root.name, " needs a GPU and none is usable (--require-gpu)\n")
+        io.stderr:write("ERROR: level ", root.name, " needs a GPU and none is usable (--require-gpu): ", gpu_why, "\n")
         return 4
       end
-      io.stdout:write("note: no usable GPU: GPU steps are skipped; tests marked gpu skip with a reason; the dummy server runs on CPU\n")
+      io.stdout:write("note: ", gpu_why, ": GPU steps are skipped; tests marked gpu skip with a reason; the dummy server runs on CPU\n")
     end
 
     local db_path = o.durations_file or durations.DEFAULT_PATH
@@ -125,7 +126,7 @@ return {
 
     local host = require "omni.core.host"
     local code, report = pipeline.run(root, {
-      exe = host.exe, budget = budget, junitxml = o.junitxml, json = o.json, verbosity = verbosity,
+      exe = host.exe, budget = budget, gpu = gpu_ok, gpu_reason = gpu_why, junitxml = o.junitxml, json = o.json, verbosity = verbosity,
       shard = o.shard, reruns = o.reruns, server = o.server, stage_config = o.stage_config,
       durations_path = db_path, out_dir = o.out_dir, args = args, version = host.version,
     })
