@@ -145,7 +145,8 @@ omni.test("warmup_on_the_measured_engine", { timeout = 60 }, function()
     { { max_concurrency = 8, num_warmups = 3 }, 16 + 8 },
     { { max_concurrency = 8, warm_connections = false }, 16 },
     { { max_concurrency = 8, warm_connections = false, num_warmups = 5 }, 16 + 5 },
-    { {}, 16 + 16 }, -- no cap: all at once, so every request's connection is opened first
+    { {}, 16 }, -- no cap: how many connections a rate needs is unknown, none added
+    { { max_concurrency = 64 }, 16 + 16 }, -- never more than the run's requests
   }
   for i, c in ipairs(cases) do
     local before = d:requests()

@@ -66,16 +66,19 @@ function M.summarize(p, reqs, recs, duration)
 end
 
 --- How many unmeasured requests go first: `num_warmups` (the reference's
---- flag), and at least the concurrency's worth (max_concurrency, else all
---- the requests, at most 1024) so that the measured run finds that many
---- keep-alive connections open; `warm_connections = false` turns the latter off.
+--- flag), and with a max_concurrency at least that many (at most 1024), so
+--- that the measured run finds that many keep-alive connections open;
+--- `warm_connections = false` turns the latter off. Without a cap nothing
+--- is added: the number of connections a rate needs is not known, and a
+--- burst of every request before a rate-limited run would load a real
+--- server for nothing.
 ---@param p table point settings
 ---@param n integer requests in the point
 ---@return integer
 function M.warmup_count(p, n)
   local w = p.num_warmups or 0
-  if p.warm_connections ~= false and n > 0 then
-    w = math.max(w, math.min(p.max_concurrency or n, n, 1024))
+  if p.warm_connections ~= false and p.max_concurrency and n > 0 then
+    w = math.max(w, math.min(p.max_concurrency, n, 1024))
   end
   return w
 end
