@@ -32,7 +32,18 @@ omni.test("run_sample_level_with_include", { marks = { "core_model", "cpu" },
   assert.same(ids, { "tests/levels/samples/suite_a/sample_a.lua::passes_a",
     "tests/levels/samples/suite_a/sample_a.lua::fails_a",
     "tests/levels/samples/suite_b/sample_b_expansion.lua::passes_b" })
-  assert.contains(log, "1 failed, 2 passed")
+  -- the end: steps table, categories, one closing line (the last line)
+  local tail = log:sub((assert(log:find("== steps", 1, true), log)))
+  local closing = {}
+  for l in tail:gmatch("[^\n]+") do
+    if l:match("%d+ %a+.* in [%d.]+s") then closing[#closing + 1] = l end
+    assert.falsy(l:match("^[%.Fs]+%s+%[100%%%]"), "no progress line replayed at the end: " .. l)
+  end
+  assert.equal(#closing, 1, tail)
+  assert.match(closing[1], "^1 failed, 2 passed in [%d.]+s$")
+  assert.match(log, "1 failed, 2 passed in [%d.]+s\n$", "the closing line is the last line")
+  assert.contains(tail, "LA   failed")
+  assert.contains(tail, "Uncategorized failure              1  docs/ci/failures.md#uncategorized")
 end)
 
 omni.test("budget_kill_mid_level_end_to_end", { marks = { "core_model", "cpu" }, timeout = 60,

@@ -8,6 +8,8 @@ local durations = require "omni.durations"
 local failures = require "omni.failures"
 local ci = require "omni.ci"
 local shard = require "omni.shard"
+local rerun = require "omni.rerun"
+local text = require "omni.report.text"
 
 local SPEC = {
   { "--budget", metavar = "D", help = "override the level's budget (15m, 1h30m, 90s)" },
@@ -26,45 +28,46 @@ local SPEC = {
   { "--help", short = "-h", kind = "flag", help = "show this help" },
 }
 
-local function summary_line(counts, duration)
-  local order = { "failed", "passed", "skipped", "deselected", "xfailed", "xpassed", "error", "notrun" }
-  local parts = {}
-  for _, k in ipairs(order) do
-    local n = counts[k] or 0
-    if n > 0 then parts[#parts + 1] = n .. " " .. (k == "error" and (n == 1 and "error" or "errors") or k) end
-  end
-  if #parts == 0 then return string.format("no tests ran in %.2fs", duration) end
-  return string.format("%s in %.2fs", table.concat(parts, ", "), duration)
+--- The level's closing line, worded as the runner's (pytest's order):
+--- "1 failed, 4 passed, 2 skipped in 3.20s", flaky tests counted.
+---@param report table pipeline.run's report
+---@return string
+local function closing_text(report)
+  local counts = {}
+  for k, v in pairs(report.counts or {}) do counts[k] = v end
+  local flaky = rerun.count_flaky(report.records)
+  if flaky > 0 then counts.flaky = flaky end
+  return (text.counts_line(counts) or "no tests ran") .. " in " .. text.duration(report.duration or 0)
 end
 
-local function console_report(report, verbosity)
-  local ok, console = pcall(require, "omni.report.console")
-  io.stdout:write("\n== steps\n")
+-- The end of a level run: the steps table, the failure categories, the
+-- budget note and one closing line. Each step's own output (progress,
+-- failures, its closing line) was already shown live.
+local function console_report(report, verbosity, limit, out)
+  out = out or io.stdout
+  out:write("\n== steps\n")
   for _, s in ipairs(report.steps) do
-    io.stdout:write(string.format("  %-4s %-8s %6.1fs  %s%s\n", s.level, s.status or "?", s.duration or 0, s.name,
+    out:write(string.format("  %-4s %-8s %6.1fs  %s%s\n", s.level, s.status or "?", s.duration or 0, s.name,
       s.note and ("  (" .. s.note .. ")") or ""))
   end
   local groups = failures.group(report.records)
   if #groups > 0 then
-    io.stdout:write("\n== failure categories (omnilua explain for details)\n")
+    out:write("\n== failure categories (omnilua explain RESULTS.json for details)\n")
     for _, g in ipairs(groups) do
-      io.stdout:write(string.format("  %-32s %3d  %s\n", g.entry.title, #g.records, failures.link(g.entry)))
+      out:write(string.format("  %-32s %3d  %s\n", g.entry.title, #g.records, failures.link(g.entry)))
+      if verbosity > 0 then
+        for _, r in ipairs(g.records) do out:write("      ", r.nodeid, "\n") end
+      end
     end
   end
-  if ok and type(console) == "table" and console.new then
-    local c = console.new({ verbosity = math.min(verbosity, -1), out = io.stdout, color = false })
-    local okr = pcall(function()
-      c:start({ rootdir = ".", args = {}, started_at = os.time(), collected = #report.records, deselected = 0 })
-      for _, r in ipairs(report.records) do
-        if r.when == "collect" then c:collect_error(r) else c:result(r) end
-      end
-      c:finish(report.summary)
-    end)
-    if okr then return end
+  if report.budget_exhausted then
+    out:write(string.format("NOT RUN: level %s's budget (%s) ran out; what had not run is reported as not run\n",
+      report.name, level.format_duration(limit)))
   end
-  local flaky = require("omni.rerun").count_flaky(report.records)
-  io.stdout:write(summary_line(report.counts, report.duration or 0),
-    flaky > 0 and (" (" .. flaky .. " flaky)") or "", "\n")
+  -- plain, not framed in "====": the steps' own closing lines are framed,
+  -- the level's is the last line of the log
+  out:write(closing_text(report), "\n")
+  out:flush()
 end
 
 return {
@@ -130,12 +133,10 @@ return {
       shard = o.shard, reruns = o.reruns, server = o.server, stage_config = o.stage_config,
       durations_path = db_path, out_dir = o.out_dir, args = args, version = host.version,
     })
-    console_report(report, verbosity)
-    if report.budget_exhausted then
-      io.stdout:write(string.format("budget exhausted: level %s's budget (%s) ran out; what had not run is reported as not run\n",
-        root.name, level.format_duration(limit)))
-    end
+    report.name = root.name
+    -- CI output first, so the closing line is the last line of the log
     ci.emit(report.records, report.summary)
+    console_report(report, verbosity, limit)
     return code
   end,
 }
