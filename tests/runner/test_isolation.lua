@@ -103,3 +103,20 @@ end)
   local report = require("cjson").decode(io.open(json):read("a"))
   assert.equal(report.tests[1].cause, "interrupted")
 end)
+
+omni.test("timeout_reaches_a_test_blocked_in_c", { timeout = 60 }, function(omnilua_test, tmp_path)
+  local marker = tmp_path .. "/marker"
+  local t0 = clock.now_ns()
+  local r = omnilua_test({ S .. "sample_c_wait_timeout.lua", "--timeout-grace", "20" },
+    { env = { OMNILUA_SAMPLE_MARKER = marker } })
+  local elapsed = (clock.now_ns() - t0) / 1e9
+  assert.equal(r.code, 1)
+  local t = r.by_name["blocked_in_http_stream"]
+  assert.equal(t.outcome, "failed")
+  assert.equal(t.cause, "timeout")
+  assert.match(t.message, "timed out after 1")
+  assert.falsy(t.message:find("killed", 1, true), "stopped inside Lua, not by the group kill: " .. t.message)
+  assert.truthy(elapsed < 15, "ended well before the 20 s grace: " .. elapsed .. " s")
+  assert.not_nil(io.open(marker), "the fixture's teardown ran")
+  assert.equal(r.by_name["next_test_can_use_http"].outcome, "passed")
+end)
