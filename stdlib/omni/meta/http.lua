@@ -59,8 +59,21 @@ function M.run(requests, opts) end
 
 --- The error codes a result's `code` may hold, as a set (name -> name):
 --- ECONNREFUSED, ECONNRESET, TRUNCATED, TIMEOUT, IDLE_TIMEOUT, TOO_LARGE,
---- BAD_STREAM, ERESOLVE, ETLS, EPROTO, ENOMEM, EOTHER.
+--- BAD_STREAM, ERESOLVE, ETLS, EPROTO, ENOMEM, INTERRUPTED, EOTHER.
 ---@type table<string, string>
 M.codes = {}
+
+--- For self-tests of core/interrupt: a detached thread requests the
+--- process-wide stop after `seconds` (what a runner timeout does), so that a
+--- running engine ends its requests with INTERRUPTED.
+---@param seconds number
+function M._interrupt_after(seconds) end
+
+--- For self-tests: whether a stop is pending.
+---@return boolean
+function M._interrupt_pending() end
+
+--- For self-tests: clears a pending stop.
+function M._interrupt_clear() end
 
 return M

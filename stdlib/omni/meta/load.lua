@@ -72,6 +72,15 @@ function M.new(opts) end
 ---@param offset_s number
 function Run:add(body, offset_s) end
 
+--- Sends `count` copies of `body` on the run's own connections before
+--- start (nothing recorded), so the measured run starts on warm keep-alive
+--- connections. Returns how many failed; raises on a bad argument.
+---@param body string
+---@param count integer 0..1000000
+---@param timeout_s? number default 60
+---@return integer failed
+function Run:warmup(body, count, timeout_s) end
+
 --- Queues every request relative to `t0_ns` (default now) and returns t0.
 ---@param t0_ns? integer monotonic ns
 ---@return integer t0_ns
