@@ -176,8 +176,8 @@ local function restarts(events, limit, restart_on_death)
   v.value = deaths
   if deaths > limit then
     v.outcome = "failed"
-    v.message = string.format("the server died %d time%s (%s): above the limit of %d", deaths, deaths == 1 and "" or "s",
-      table.concat(times, "; "), limit)
+    v.message = string.format("the server died %d time%s (%s): above the limit of %d%s", deaths, deaths == 1 and "" or "s",
+      table.concat(times, "; "), limit, unrestarted and "; it was not restarted" or "")
   elseif unrestarted then
     v.outcome = "failed"
     v.message = string.format("the server died (%s) and was not restarted%s", table.concat(times, "; "),
