@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Every step is bounded with timeout(1) so that a hang can never eat the CI run.
 # The whole self-test: C unit tests (ctest), the same under ASan+UBSan, and
 # omnilua's own suite (tests/, run by omnilua itself). The last line is the
 # totals: "tests: N passed, N failed, N skipped".
@@ -41,7 +42,7 @@ add_ctest build/logs/ctest-asan.log
 # (--memory-limit none: ASan's shadow memory does not fit a worker data limit.)
 asan_suites="tests/assert tests/selection tests/yaml tests/metrics tests/media tests/http tests/dummy tests/faults"
 echo "== omnilua suites under ASan+UBSan"
-ASAN_OPTIONS=detect_leaks=0 build-asan/omnilua test $asan_suites -n 2 --memory-limit none 2>&1 |
+ASAN_OPTIONS=detect_leaks=0 timeout -k 30 900 build-asan/omnilua test $asan_suites -n 2 --memory-limit none 2>&1 |
   tee build/logs/selftest-asan.log
 add_omnilua build/logs/selftest-asan.log
 
@@ -52,7 +53,7 @@ for t in build/test_expr build/test_sse_parse build/test_metrics_core build/test
   [ -x "$t" ] || continue
   $vg "$t" >build/logs/valgrind-$(basename "$t").log 2>&1 || { vg_failed=1; cat build/logs/valgrind-$(basename "$t").log; }
 done
-$vg build/omnilua test tests/assert tests/yaml tests/metrics -n 1 --memory-limit none -q \
+timeout -k 30 600 $vg build/omnilua test tests/assert tests/yaml tests/metrics -n 1 --memory-limit none -q \
   >build/logs/valgrind-lua.log 2>&1 || { vg_failed=1; tail -n 40 build/logs/valgrind-lua.log; }
 if [ $vg_failed -eq 0 ]; then passed=$((passed + 1)); echo "valgrind: clean"; else failed=$((failed + 1)); echo "valgrind: FAILED"; fi
 
@@ -60,16 +61,16 @@ if [ $vg_failed -eq 0 ]; then passed=$((passed + 1)); echo "valgrind: clean"; el
 # (advanced_model, the L3/L4 _expansion files) at --run-level advanced_model,
 # everything else at the default core_model level.
 echo "== omnilua self-tests (tests/, run level core_model)"
-build/omnilua test tests/ -n auto -m "not advanced_model" --junitxml build/logs/selftest.xml \
+timeout -k 30 1500 build/omnilua test tests/ -n auto -m "not advanced_model" --junitxml build/logs/selftest.xml \
   --json build/logs/selftest.json 2>&1 | tee build/logs/selftest.log
 add_omnilua build/logs/selftest.log
 echo "== omnilua self-tests (tests/, -m advanced_model --run-level advanced_model)"
-build/omnilua test tests/ -n auto -m advanced_model --run-level advanced_model \
+timeout -k 30 1500 build/omnilua test tests/ -n auto -m advanced_model --run-level advanced_model \
   --junitxml build/logs/selftest-advanced.xml 2>&1 | tee build/logs/selftest-advanced.log
 add_omnilua build/logs/selftest-advanced.log
 
 echo "== the main job: omnilua run L2 (L1 + L2 against the built-in dummy server)"
-if build/omnilua run L2 --junitxml build/logs/L2.xml --json build/logs/L2.json >build/logs/L2.log 2>&1; then
+if timeout -k 30 900 build/omnilua run L2 --junitxml build/logs/L2.xml --json build/logs/L2.json >build/logs/L2.log 2>&1; then
   passed=$((passed + 1)); tail -n 3 build/logs/L2.log
 else
   failed=$((failed + 1)); tail -n 60 build/logs/L2.log; echo "omnilua run L2: FAILED"
