@@ -28,14 +28,14 @@ add_omnilua() { # parses the closing line "N passed, N failed, N skipped in X s"
 
 mkdir -p build/logs
 echo "== C unit tests"
-(cd build && ctest --output-on-failure -j2) 2>&1 | tee build/logs/ctest.log
+(cd build && ctest --output-on-failure -j2 --timeout 300) 2>&1 | tee build/logs/ctest.log
 add_ctest build/logs/ctest.log
 
 echo "== C unit tests under ASan+UBSan"
 cmake -S . -B build-asan -DOMNILUA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null &&
   cmake --build build-asan -j"$(nproc)" >build/logs/asan-build.log 2>&1 ||
   { cat build/logs/asan-build.log; failed=$((failed + 1)); }
-(cd build-asan && ctest --output-on-failure -j2) 2>&1 | tee build/logs/ctest-asan.log
+(cd build-asan && ctest --output-on-failure -j2 --timeout 300) 2>&1 | tee build/logs/ctest-asan.log
 add_ctest build/logs/ctest-asan.log
 
 # The Lua suites that drive C bindings hardest, with the ASan+UBSan binary.
