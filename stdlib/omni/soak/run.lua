@@ -233,14 +233,16 @@ function M.run(test, opts)
       at = {}
       local stop = clock.now_ns() + math.floor(span * 1e9)
       if next_arrival < clock.now_ns() - 5e9 then next_arrival = clock.now_ns() end -- far behind: do not burst
-      while next_arrival < stop and #reqs < 100000 do
+      while next_arrival < stop and #reqs < 4096 do
         reqs[#reqs + 1] = mixer:next()
         at[#at + 1] = next_arrival
         next_arrival = next_arrival + math.floor(arrivals:exp(soak.request_rate) * 1e9)
       end
     else
       local n = est_rps and math.ceil(est_rps * span) or conc * 2
-      n = math.max(conc, math.min(n, conc * 2000))
+      -- a slice's requests and results are garbage once judged: keep slices
+      -- small so that omnilua's own memory stays flat however fast the server
+      n = math.max(conc, math.min(n, conc * 16, 1024))
       if opts.max_requests then n = math.min(n, opts.max_requests - sent) end
       for i = 1, n do reqs[i] = mixer:next() end
     end
