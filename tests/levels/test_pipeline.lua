@@ -151,13 +151,27 @@ omni.test("missing_command_malformed_junit_keep_earlier_results", { marks = { "c
 end)
 
 omni.test("perf_step_without_bench_command_is_an_error", { marks = { "core_model", "cpu" } }, function()
-  if package.searchpath("omni.cli.bench", package.path) then omni.skip("omnilua bench exists now") end
   local root = level.validate({ name = "LP", steps = { { perf = "tests/e2e/perf/nightly.json" } } }, { file = "LP.lua" })
+  -- a build without `omnilua bench`: the command module is not on the path
+  require "omni.report.json"
+  local saved = package.path
+  package.path = "/nonexistent/?.lua"
+  local f = fake({})
+  local ok, code, report = pcall(run, root, f)
+  package.path = saved
+  assert.truthy(ok, code)
+  assert.equal(#f.calls, 0)
+  assert.equal(code, 4)
+  assert.contains(report.records[1].message, "`omnilua bench` is not available")
+end)
+
+omni.test("perf_step_with_missing_file_is_an_error", { marks = { "core_model", "cpu" } }, function()
+  local root = level.validate({ name = "LP", steps = { { perf = "tests/e2e/perf/no_such.json" } } }, { file = "LP.lua" })
   local f = fake({})
   local code, report = run(root, f)
   assert.equal(#f.calls, 0)
   assert.equal(code, 4)
-  assert.contains(report.records[1].message, "`omnilua bench` is not available")
+  assert.contains(report.records[1].message, "perf file not found: tests/e2e/perf/no_such.json")
 end)
 
 omni.test("missing_folder_is_a_note_not_a_crash", { marks = { "core_model", "cpu" } }, function()
