@@ -136,6 +136,33 @@ function M.fixture(name, opts, fn)
   return def
 end
 
+--- Marks every test of the file (at a test file's top level), of the group
+--- (inside `omni.group`'s function) or of every file at and below the
+--- folder (in a conftest.lua) -- pytest's `pytestmark`:
+--- `omni.marks{ "core_model", "cpu" }`. The marks come before each test's
+--- own and are checked against the registry like them; `-m`, `-k`, the
+--- reports and `omnilua lint` see them. Calls add up.
+---@param list (string|table)[] mark names or { name = ..., kwargs = {...} }
+function M.marks(list)
+  need_file("omni.marks")
+  if type(list) ~= "table" then
+    error("omni.marks: expects a list of marks, e.g. omni.marks{ \"core_model\", \"cpu\" }, got " .. type(list), 2)
+  end
+  local s = context.scope
+  if s.kind == "builtin" then error("omni.marks: not allowed in the builtin scope", 2) end
+  local src, line = caller(2)
+  local own, at = s.marks or {}, s.marks_at or {}
+  for i, m in ipairs(list) do
+    if type(m) ~= "string" and type(m) ~= "table" then
+      error(string.format("omni.marks: mark #%d must be a name or { name = ..., kwargs = {...} }, got %s",
+        i, type(m)), 2)
+    end
+    own[#own + 1] = m
+    at[#own] = src .. ":" .. line -- where an unregistered mark is reported
+  end
+  s.marks, s.marks_at = own, at
+end
+
 --- Marks a parameter's values as indirect: each value goes to the fixture of
 --- the same name as `request.param`, and the test receives the fixture's value.
 ---@param values any[]

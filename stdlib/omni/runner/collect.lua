@@ -212,6 +212,12 @@ function M.keywords(item)
   return words
 end
 
+local function unregistered(where, test, name)
+  return string.format(
+    "%s: test '%s' uses unregistered mark '%s' (register it with omni.register_mark(name, description) in a conftest.lua; `omnilua markers` lists the known ones)",
+    where, test.name, name)
+end
+
 local function check_marks(list, where, test, errors)
   local norm, names = {}, {}
   for _, m in ipairs(list) do
@@ -222,14 +228,62 @@ local function check_marks(list, where, test, errors)
       return nil
     end
     if not markers.known(nm.name) then
-      errors[#errors + 1] = string.format(
-        "%s: test '%s' uses unregistered mark '%s' (register it with omni.register_mark(name, description) in a conftest.lua; `omnilua markers` lists the known ones)",
-        where, test.name, nm.name)
+      errors[#errors + 1] = unregistered(where, test, nm.name)
       return nil
     end
     norm[#norm + 1] = nm
     names[#names + 1] = nm.name
   end
+  return norm, names
+end
+
+--- Appends `more` (normalized marks) to a copy of `base`; a plain mark
+--- (no kwargs) already present by name is not repeated, so a conftest's
+--- `cpu` and a test's own `cpu` show once.
+local function combine(base_norm, base_names, more_norm)
+  if #more_norm == 0 then return base_norm, base_names end
+  local norm, names, plain = { table.unpack(base_norm) }, { table.unpack(base_names) }, {}
+  for _, m in ipairs(base_norm) do if not m.kwargs then plain[m.name] = true end end
+  for _, m in ipairs(more_norm) do
+    if m.kwargs or not plain[m.name] then
+      norm[#norm + 1] = m
+      names[#names + 1] = m.name
+      if not m.kwargs then plain[m.name] = true end
+    end
+  end
+  return norm, names
+end
+
+--- The marks of the scopes around a test -- conftest folders root first,
+--- the file, then its groups outer first (their `marks` option, then
+--- omni.marks calls inside them) -- normalized and checked against the
+--- registry once per scope. Returns norm, names, or nil and the error.
+local function scope_marks(s, test, file)
+  if s == nil then return EMPTY, EMPTY end
+  if s.marks_norm then return s.marks_norm, s.marks_names end
+  local inh_norm, inh_names, err = scope_marks(s.parent, test, file)
+  if not inh_norm then return nil, nil, err end
+  local own = {}
+  if s.kind == "group" then
+    for _, m in ipairs(s.group.opts.marks or EMPTY) do own[#own + 1] = { m, nil } end
+  end
+  for i, m in ipairs(s.marks or EMPTY) do own[#own + 1] = { m, s.marks_at[i] } end
+  local norm, names = inh_norm, inh_names
+  if #own > 0 then
+    local more = {}
+    for _, e in ipairs(own) do
+      local nm = norm_mark(e[1])
+      local where = e[2] or (file .. ":" .. test.line)
+      if not nm then
+        return nil, nil, string.format("%s: a mark must be a name or { name = ..., kwargs = {...} }", where)
+      end
+      if not markers.known(nm.name) then return nil, nil, unregistered(where, test, nm.name) end
+      more[#more + 1] = nm
+    end
+    norm, names = combine(inh_norm, inh_names, more)
+  end
+  -- only a valid result is kept: `where` (test-specific) appears in errors only
+  s.marks_norm, s.marks_names = norm, names
   return norm, names
 end
 
@@ -270,14 +324,17 @@ local function expand_test(finfo, test, items, errors)
   local opts, marks, gnames = test.opts, test.opts.marks or EMPTY, EMPTY
   if test.scope.kind == "group" then
     local groups = chain_of(test)
-    opts, marks, gnames = {}, {}, {}
+    opts, gnames = {}, {}
     for _, g in ipairs(groups) do
       gnames[#gnames + 1] = g.name
       for k, v in pairs(g.opts) do if k ~= "marks" then opts[k] = v end end
-      for _, m in ipairs(g.opts.marks or EMPTY) do marks[#marks + 1] = m end
     end
     for k, v in pairs(test.opts) do if k ~= "marks" then opts[k] = v end end
-    for _, m in ipairs(test.opts.marks or EMPTY) do marks[#marks + 1] = m end
+  end
+  local scope_norm, scope_names, serr = scope_marks(test.scope, test, file)
+  if not scope_norm then
+    errors[#errors + 1] = serr
+    return
   end
 
   local args = argnames(test.fn)
@@ -305,18 +362,18 @@ local function expand_test(finfo, test, items, errors)
     prefix = prefix .. table.concat(gnames, "::") .. "::"
     classname = classname .. "." .. table.concat(gnames, ".")
   end
-  local base_norm, base_names = EMPTY, EMPTY
+  local base_norm, base_names = scope_norm, scope_names
   if #marks > 0 then
-    base_norm, base_names = check_marks(marks, file .. ":" .. test.line, test, errors)
-    if not base_norm then return end
+    local own = check_marks(marks, file .. ":" .. test.line, test, errors)
+    if not own then return end
+    base_norm, base_names = combine(scope_norm, scope_names, own)
   end
   for _, set in ipairs(sets) do
     local norm, names = base_norm, base_names
     if #set.marks > 0 then
-      local all = { table.unpack(marks) }
-      for _, m in ipairs(set.marks) do all[#all + 1] = m end
-      norm, names = check_marks(all, file .. ":" .. test.line, test, errors)
-      if not norm then return end
+      local extra = check_marks(set.marks, file .. ":" .. test.line, test, errors)
+      if not extra then return end
+      norm, names = combine(base_norm, base_names, extra)
     end
     for pname in pairs(set.values) do
       if not set.indirect[pname] and not argset[pname] then

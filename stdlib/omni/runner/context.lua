@@ -13,6 +13,8 @@ local M = {}
 ---@field tests table[]? tests defined while this file was loading (file scopes)
 ---@field group table? { name, opts, parent } for group scopes
 ---@field path string? the file of a conftest/file scope
+---@field marks table[]? marks given by omni.marks in this scope (pytestmark)
+---@field marks_at string[]? file:line of each of those marks
 
 --- The scope definitions currently go to (nil outside collection).
 ---@type omni.Scope?
