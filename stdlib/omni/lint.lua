@@ -3,7 +3,9 @@
 --- module that records every omni.test call (name, options, line) and a
 --- stub `require` whose modules absorb any use; test bodies never run.
 --- The conftest.lua files from the root down to each file are loaded the
---- same way, so marks they register (omni.register_mark) count.
+--- same way, so marks they register (omni.register_mark) count, and marks
+--- given for a whole folder, file or group with omni.marks{...} (pytest's
+--- pytestmark) are added to each test's own, as the runner does.
 ---
 --- Rules (each message is "file:line: CODE text"):
 ---   OL001 e2e/example test name is not <scenario>_<NNN>
@@ -43,33 +45,36 @@ local function mark_names(marks)
 end
 
 -- Runs one file with the stub `omni`: test/group calls are recorded into
--- `info.tests`, register_mark calls into `info.registered`; nothing runs.
+-- `info.tests`, register_mark calls into `info.registered`, top-level
+-- omni.marks calls into `info.marks` ({ name, line }); nothing runs. A
+-- test's `marks` are the file's omni.marks, its groups' (outer first) and
+-- its own, filled in once the whole file has run (omni.marks may come
+-- after the tests it marks); `own` holds the marks written at the test.
 local function run_stubbed(path, info)
   local f, ferr = io.open(path, "rb")
   if not f then return nil, ferr, 1 end
   local src = f:read("a")
   f:close()
   local groups = {}
+  info.marks = {}
   local stub = setmetatable({}, { __index = function() return absorb() end })
-  local function group_marks()
-    local all = {}
-    for _, g in ipairs(groups) do for _, m in ipairs(g.marks) do all[#all + 1] = m end end
-    return all
-  end
   function stub.test(name, opts, fn)
     if fn == nil and type(opts) == "function" then opts = {} end
     opts = type(opts) == "table" and opts or {}
     local line = debug.getinfo(2, "l").currentline
-    local marks = group_marks()
-    for _, m in ipairs(mark_names(opts.marks)) do marks[#marks + 1] = m end
-    info.tests[#info.tests + 1] = { name = tostring(name), marks = marks, doc = opts.doc, line = line,
-      group = #groups > 0 and groups[#groups].name or nil }
+    info.tests[#info.tests + 1] = { name = tostring(name), own = mark_names(opts.marks), doc = opts.doc,
+      line = line, groups = { table.unpack(groups) }, group = #groups > 0 and groups[#groups].name or nil }
   end
   function stub.group(name, opts, fn)
     if fn == nil and type(opts) == "function" then opts, fn = {}, opts end
-    groups[#groups + 1] = { name = name, marks = mark_names(type(opts) == "table" and opts.marks) }
+    groups[#groups + 1] = { name = name, marks = mark_names(type(opts) == "table" and opts.marks), scoped = {} }
     if type(fn) == "function" then pcall(fn) end
     groups[#groups] = nil
+  end
+  function stub.marks(list)
+    local line = debug.getinfo(2, "l").currentline
+    local into = #groups > 0 and groups[#groups].scoped or info.marks
+    for _, m in ipairs(mark_names(list)) do into[#into + 1] = { name = m, line = line } end
   end
   local function register(name)
     if type(name) == "string" then info.registered[#info.registered + 1] = name end
@@ -96,12 +101,22 @@ local function run_stubbed(path, info)
     return nil, "error while loading: " .. tostring(rerr):gsub("^[^:]*:%d+: ", ""),
       tonumber(tostring(rerr):match("^[^:]*:(%d+):")) or 1
   end
+  for _, t in ipairs(info.tests) do
+    local marks = {}
+    for _, m in ipairs(info.marks) do marks[#marks + 1] = m.name end
+    for _, g in ipairs(t.groups) do
+      for _, m in ipairs(g.marks) do marks[#marks + 1] = m end
+      for _, m in ipairs(g.scoped) do marks[#marks + 1] = m.name end
+    end
+    for _, m in ipairs(t.own) do marks[#marks + 1] = m end
+    t.marks = marks
+  end
   return info
 end
 
 --- Loads a test file with the stub and returns what it defines.
 ---@param path string
----@return table? info { tests = { {name, marks, doc, line, group} }, registered = {} }, string? err, integer? line
+---@return table? info { tests = { {name, marks, own, doc, line, group} }, registered = {}, marks = { {name, line} } }, string? err, integer? line
 function M.inspect(path)
   return run_stubbed(path, { tests = {}, registered = {} })
 end
@@ -137,13 +152,15 @@ end
 
 --- The marks registered by the conftest.lua files that apply to `path`
 --- (root down), loaded with the stub once per folder into `cache`. A
---- conftest that fails to load is reported once (an OL007 problem).
+--- conftest that fails to load is reported once (an OL007 problem). The
+--- third result lists the marks those conftests give their folders with
+--- omni.marks ({ name, file, line }, root first).
 ---@param path string
 ---@param cache table? shared between files of one lint run
----@return string[] registered, table[] problems
+---@return string[] registered, table[] problems, table[] folder_marks
 function M.conftest_marks(path, cache)
   cache = cache or {}
-  local names, problems = {}, {}
+  local names, problems, folder = {}, {}, {}
   for _, dir in ipairs(M.conftest_dirs(path)) do
     local conf = (dir == "." and "" or dir .. "/") .. "conftest.lua"
     local entry = cache[conf]
@@ -154,16 +171,19 @@ function M.conftest_marks(path, cache)
       else
         fh:close()
         local info, err, line = run_stubbed(conf, { tests = {}, registered = {} })
-        entry = { registered = info and info.registered or {} }
+        entry = { registered = info and info.registered or {}, marks = info and info.marks or {}, file = conf }
         if not info then
           problems[#problems + 1] = { file = conf, line = line or 1, code = "OL007", message = err }
         end
       end
       cache[conf] = entry
     end
-    if entry then for _, n in ipairs(entry.registered) do names[#names + 1] = n end end
+    if entry then
+      for _, n in ipairs(entry.registered) do names[#names + 1] = n end
+      for _, m in ipairs(entry.marks) do folder[#folder + 1] = { name = m.name, file = entry.file, line = m.line } end
+    end
   end
-  return names, problems
+  return names, problems, folder
 end
 
 --- The level a test file belongs to, from its path: "L1", "L2", "L3"
@@ -205,7 +225,7 @@ function M.check_file(path, opts)
     problems[#problems + 1] = { file = path, line = line or 1, code = code, message = string.format(fmt, ...) }
   end
   -- conftest.lua files from the root down, as the runner loads them
-  local conf_marks, conf_problems = M.conftest_marks(path, opts.conftest_cache)
+  local conf_marks, conf_problems, folder_marks = M.conftest_marks(path, opts.conftest_cache)
   local info, err, eline = M.inspect(path)
   if not info then
     add(eline, "OL007", "%s", err)
@@ -234,10 +254,43 @@ function M.check_file(path, opts)
       add(1, "OL006", "doc test outside tests/example/online_serving or tests/example/offline_inference")
     end
   end
+  -- omni.marks: a conftest's (reported in that conftest, once per lint
+  -- run), the file's and its groups' (at the call); then the tests' own
+  local cache = opts.conftest_cache or {}
+  cache.__reported = cache.__reported or {}
+  local reported = cache.__reported
+  for _, m in ipairs(folder_marks) do
+    local key = m.file .. ":" .. m.line .. ":" .. m.name
+    if not registered[m.name] and not reported[key] then
+      reported[key] = true
+      conf_problems[#conf_problems + 1] = { file = m.file, line = m.line, code = "OL003",
+        message = string.format("omni.marks: mark '%s' is not registered (omnilua markers lists them; register it with omni.register_mark)", m.name) }
+    end
+  end
+  local seen_scoped = {}
+  local function check_scoped(list)
+    for _, m in ipairs(list) do
+      if not registered[m.name] and not seen_scoped[m] then
+        seen_scoped[m] = true
+        add(m.line, "OL003", "omni.marks: mark '%s' is not registered (omnilua markers lists them; register it with omni.register_mark)", m.name)
+      end
+    end
+  end
+  check_scoped(info.marks)
   local e2e = lvl == "L2" or lvl == "L3" or lvl == "L4doc" or lvl == "L5"
   for _, t in ipairs(info.tests) do
-    for _, m in ipairs(t.marks) do
+    for _, g in ipairs(t.groups) do check_scoped(g.scoped) end
+    local own = {}
+    for _, g in ipairs(t.groups) do for _, m in ipairs(g.marks) do own[#own + 1] = m end end
+    for _, m in ipairs(t.own) do own[#own + 1] = m end
+    for _, m in ipairs(own) do
       if not registered[m] then add(t.line, "OL003", "test '%s': mark '%s' is not registered (omnilua markers lists them; register it with omni.register_mark)", t.name, m) end
+    end
+    if #folder_marks > 0 then
+      local all = {}
+      for _, m in ipairs(folder_marks) do all[#all + 1] = m.name end
+      for _, m in ipairs(t.marks) do all[#all + 1] = m end
+      t.marks = all
     end
     if e2e and lvl ~= "L5" then
       if not t.name:match("^[a-z0-9]+[a-z0-9_]*_%d%d%d$") then

@@ -124,16 +124,15 @@ omni.test("shipped_levels_follow_the_spec", { marks = { "core_model", "cpu" } },
   local l4, l5 = level.load("L4"), level.load("L5")
   assert.equal(l1.budget, 900)
   assert.equal(l1.hardware, "cpu")
-  -- L1 (this repository): every component test but gpu ones and
-  -- advanced_model-only ones, marked for L1 or not (see scripts/levels/L1.lua)
+  -- L1: the spec's -m 'core_model and cpu' (folder marks in each
+  -- tests/<component>/conftest.lua give every component test both)
+  assert.equal(l1.steps[1].markers, "core_model and cpu")
+  assert.equal(l1.steps[1].run_level, "core_model")
   local l1expr = require("omni.core.expr").compile(l1.steps[1].markers, "m")
   local function l1_selects(marks) return l1expr:match_marks(marks) end
   assert.truthy(l1_selects({ "core_model", "cpu" }))
-  assert.truthy(l1_selects({ "core_model" }))
-  assert.truthy(l1_selects({}))
-  assert.falsy(l1_selects({ "gpu" }))
-  assert.falsy(l1_selects({ "core_model", "cpu", "gpu" }))
-  assert.falsy(l1_selects({ "advanced_model" }))
+  assert.falsy(l1_selects({ "core_model" }))
+  assert.falsy(l1_selects({ "gpu", "core_model" }))
   assert.truthy(l1_selects({ "core_model", "advanced_model", "cpu" }), "both levels: runs in L1 too")
   assert.same(l1.steps[1].exclude, { "tests/e2e", "tests/example" })
   assert.equal(l2.budget, 900)

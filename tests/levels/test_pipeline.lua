@@ -65,7 +65,7 @@ omni.test("includes_run_first_with_expanded_files", { marks = { "core_model", "c
   local a1, a2 = f.calls[1].argv, f.calls[2].argv
   assert.equal(a1[2], "test")
   assert.equal(a1[3], "tests/levels/samples/suite_a/sample_a.lua")
-  assert.equal(arg_after(a1, "-m"), "core_model")
+  assert.equal(arg_after(a1, "-m"), "not advanced_model")
   assert.equal(a2[3], "tests/levels/samples/suite_b/sample_b_expansion.lua")
   assert.equal(#a2, 9, "only the expansion file: " .. table.concat(a2, " "))
   assert.equal(f.calls[1].env.OMNILUA_LEVEL, "LA")

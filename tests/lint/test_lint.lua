@@ -131,3 +131,53 @@ omni.test("marks_registered_in_conftests_count", { marks = { "core_model", "cpu"
     "rc=1",
   }, out)
 end)
+
+-- omni.marks (pytestmark) in a conftest.lua, at a file's top level and in
+-- a group: lint adds them to each test's marks as the runner does, and
+-- reports an unregistered one at the omni.marks call (a conftest's once).
+omni.test("folder_file_and_group_marks_count", { marks = { "core_model", "cpu" } }, function()
+  local d = os.tmpname()
+  os.remove(d)
+  os.execute("mkdir -p " .. d .. "/tests/unit/deep " .. d .. "/tests/half " .. d .. "/tests/bad " .. d .. "/tests/e2e/online_serving")
+  local function write(rel, text)
+    local f = assert(io.open(d .. "/" .. rel, "w"))
+    f:write(text)
+    f:close()
+  end
+  write("tests/unit/conftest.lua", 'require("omni").marks{ "core_model" }\n')
+  write("tests/unit/deep/conftest.lua", 'local omni = require "omni"\nomni.marks{ "cpu" }\n')
+  write("tests/unit/deep/test_ok.lua", 'local omni = require "omni"\nomni.test("ok", function() end)\n')
+  write("tests/unit/test_filemarks.lua", 'local omni = require "omni"\n' ..
+    'omni.test("before_the_call", function() end)\n' ..
+    'omni.marks{ "cpu" }\n')
+  write("tests/half/test_group.lua", 'local omni = require "omni"\n' ..
+    'omni.group("g", function()\n  omni.marks{ "core_model", "cpu" }\n  omni.test("in_group", function() end)\nend)\n' ..
+    'omni.test("outside", { marks = { "core_model" } }, function() end)\n' ..
+    'omni.marks{ "unknown_file_mark" }\n')
+  write("tests/bad/conftest.lua", 'local omni = require "omni"\n\nomni.marks{ "core_model", "cpu", "unknown_folder_mark" }\n')
+  write("tests/bad/test_x.lua", 'require("omni").test("x", function() end)\n')
+  write("tests/bad/test_y.lua", 'require("omni").test("y", function() end)\n')
+  write("tests/e2e/conftest.lua", 'require("omni").marks{ "core_model" }\n')
+  write("tests/e2e/online_serving/test_dummy.lua", 'require("omni").test("chat_001", { doc = ' ..
+    '"Deploy Setting: d\\nInput Modal: t\\nOutput Modal: t\\nInput Setting: s\\nDatasets: x" }, function() end)\n')
+  local host = require "omni.core.host"
+  local p = io.popen("cd " .. d .. " && " .. host.exe .. " lint tests 2>&1; echo rc=$?")
+  local out = p:read("a")
+  p:close()
+  local lines = {}
+  for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+  assert.same(lines, {
+    "tests/bad/conftest.lua:3: OL003 omni.marks: mark 'unknown_folder_mark' is not registered (omnilua markers lists them; register it with omni.register_mark)",
+    "tests/half/test_group.lua:6: OL004 test 'outside': L1 runs -m 'core_model and cpu'; add the marks core_model and cpu",
+    "tests/half/test_group.lua:7: OL003 omni.marks: mark 'unknown_file_mark' is not registered (omnilua markers lists them; register it with omni.register_mark)",
+    "3 problems in 6 files",
+    "rc=1",
+  }, out)
+  -- the runner selects what lint found marked for L1
+  p = io.popen("cd " .. d .. " && " .. host.exe .. " test tests/unit tests/e2e -m 'core_model and cpu' --collect-only -q 2>&1")
+  out = p:read("a")
+  p:close()
+  assert.contains(out, "tests/unit/deep/test_ok.lua::ok\n")
+  assert.contains(out, "tests/unit/test_filemarks.lua::before_the_call\n")
+  assert.contains(out, "2/3 tests collected (1 deselected)")
+end)

@@ -5,6 +5,10 @@ local proc = require "omni.proc"
 local host = require "omni.core.host"
 local cjson = require "cjson"
 
+-- The runner's tests are L1 unit tests (tests/<component>, on CPU): the
+-- spec's `pytestmark = [core_model, cpu]` for the whole folder.
+omni.marks{ "core_model", "cpu" }
+
 omni.fixture("omnilua_test", { scope = "function" }, function(tmp_path)
   local n = 0
   coroutine.yield(function(args, opts)

@@ -50,7 +50,7 @@ omni.test("groups_make_node_ids_and_pass_marks_down", {}, function(omnilua_test)
   local t = r.json.tests[1]
   assert.equal(t.nodeid, S .. "sample_basic.lua::outer::inner::nested")
   assert.equal(t.classname, "tests.runner.samples.sample_basic.outer.inner")
-  assert.same(t.marks, { "slow" })
+  assert.same(t.marks, { "core_model", "cpu", "slow" }) -- tests/runner/conftest.lua's, then the group's
 end)
 
 omni.test("exit_code_0_when_all_pass_and_5_when_nothing_selected", {}, function(omnilua_test)

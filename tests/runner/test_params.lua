@@ -62,5 +62,5 @@ omni.test("ids_in_node_ids", {}, function(omnilua_test)
     "tuple[1-2]", "tuple[3-4]", "explicit[answer]", "explicit[7]",
   })
   assert.same(r.by_name["product[2-a]"].params, { x = "2", y = "a" })
-  assert.same(r.by_name["explicit[7]"].marks, { "slow" })
+  assert.same(r.by_name["explicit[7]"].marks, { "core_model", "cpu", "slow" }) -- folder marks first
 end)
