@@ -24,6 +24,7 @@ local SPEC = {
   { "--test", kind = "list", metavar = "NAME", help = "run only these tests (repeatable)" },
   { "--max-requests", kind = "integer", metavar = "N", help = "stop each test after N requests" },
   { "--no-progress", kind = "flag", help = "no progress line even on a terminal" },
+  { "--engine", metavar = "E", default = "auto", help = "load engine: auto (C engine for the slices it fits), load, batch (omni.http)" },
   { "--help", short = "-h", kind = "flag", help = "show this help" },
 }
 
@@ -78,6 +79,9 @@ local function main(args)
   local server_url = o.server or os.getenv("OMNILUA_SERVER")
   if server_url == "" then server_url = nil end
   if o.server_pid and not server_url then argparse.usage_error("soak: --server-pid needs --server URL") end
+  if not require("omni.soak.driver").ENGINES[o.engine] then
+    argparse.usage_error("soak: --engine must be auto, load or batch, got '%s'", o.engine)
+  end
   if o.max_requests and o.max_requests < 1 then argparse.usage_error("soak: --max-requests must be >= 1") end
 
   local reps = reporters(o)
@@ -125,7 +129,7 @@ local function main(args)
     local t0 = clock.now_ns()
     local ok, res = pcall(run.run, t, { exe = host.exe, out_dir = o.out, duration = duration, resume = o.resume,
       deadline_ns = deadline, server_url = server_url, server_pid = o.server_pid, max_requests = o.max_requests,
-      interrupted = interrupted, progress = progress })
+      engine = o.engine, interrupted = interrupted, progress = progress })
     if progress then io.stderr:write("\n") end
     local dur = (clock.now_ns() - t0) / 1e9
     local base = { classname = "stability." .. t.name, file = file, when = "call", duration = dur, marks = {}, params = {} }

@@ -3,6 +3,7 @@
 --- the same config sends the same sequence, optionally rewritten by the
 --- hooks file (`hooks.request`).
 local media = require "omni.media"
+local cjson = require "cjson"
 
 local M = {}
 
@@ -51,10 +52,13 @@ local function image_part() return { type = "image_url", image_url = { url = med
 local function audio_part() return { type = "input_audio", input_audio = media.audio { seconds = 1, channels = 1 }.input_audio } end
 local function video_part() return { type = "video_url", video_url = { url = media.video { width = 64, height = 64, frames = 8 }.data_url } } end
 
-local function chat(model, entry, rng, parts, modalities)
+-- Every builder draws the same from the generator: the prompt (unless the
+-- entry sets one), nothing else. The draw happens in Mixer:next, so that a
+-- request can come from the body cache without changing the sequence.
+local function chat(model, entry, prompt, parts, modalities)
   local content = {}
   for _, p in ipairs(parts) do content[#content + 1] = p() end
-  content[#content + 1] = { type = "text", text = entry.prompt or rng:pick(PROMPTS) }
+  content[#content + 1] = { type = "text", text = prompt }
   local stream = entry.stream ~= false
   local body = {
     model = model, messages = { { role = "user", content = #content == 1 and content[1].text or content } },
@@ -64,20 +68,20 @@ local function chat(model, entry, rng, parts, modalities)
 end
 
 local BUILD = {
-  text = function(m, e, r) return chat(m, e, r, {}, { "text" }) end,
-  text_audio = function(m, e, r) return chat(m, e, r, {}, { "text", "audio" }) end,
-  image = function(m, e, r) return chat(m, e, r, { image_part }, { "text" }) end,
-  audio = function(m, e, r) return chat(m, e, r, { audio_part }, { "text" }) end,
-  video = function(m, e, r) return chat(m, e, r, { video_part }, { "text" }) end,
-  mixed = function(m, e, r) return chat(m, e, r, { video_part, image_part, audio_part }, { "text", "audio" }) end,
-  image_generation = function(m, e, r)
-    return { path = "/v1/images/generations", body = { model = m, prompt = e.prompt or r:pick(PROMPTS), size = "64x64", n = 1 } }
+  text = function(m, e, p) return chat(m, e, p, {}, { "text" }) end,
+  text_audio = function(m, e, p) return chat(m, e, p, {}, { "text", "audio" }) end,
+  image = function(m, e, p) return chat(m, e, p, { image_part }, { "text" }) end,
+  audio = function(m, e, p) return chat(m, e, p, { audio_part }, { "text" }) end,
+  video = function(m, e, p) return chat(m, e, p, { video_part }, { "text" }) end,
+  mixed = function(m, e, p) return chat(m, e, p, { video_part, image_part, audio_part }, { "text", "audio" }) end,
+  image_generation = function(m, e, p)
+    return { path = "/v1/images/generations", body = { model = m, prompt = p, size = "64x64", n = 1 } }
   end,
-  speech = function(m, e, r)
-    return { path = "/v1/audio/speech", body = { model = m, input = e.prompt or r:pick(PROMPTS), response_format = "wav" } }
+  speech = function(m, e, p)
+    return { path = "/v1/audio/speech", body = { model = m, input = p, response_format = "wav" } }
   end,
   -- "custom": hooks.request replaces this placeholder text request
-  custom = function(m, e, r) return chat(m, e, r, {}, { "text" }) end,
+  custom = function(m, e, p) return chat(m, e, p, {}, { "text" }) end,
 }
 
 -- ---------------------------------------------------------------- mixer
@@ -92,13 +96,15 @@ function M.mixer(opts)
   local total = 0
   for _, e in ipairs(opts.mix) do total = total + e.weight end
   return setmetatable({ model = opts.model, mix = opts.mix, total = total, rng = M.rng(opts.seed or 1),
-    hooks = opts.hooks or {}, i = opts.start or 0 }, Mixer)
+    hooks = opts.hooks or {}, i = opts.start or 0, bodies = {} }, Mixer)
 end
 
 --- The next request: which mix entry (by weight), its default shape, then
 --- hooks.request(i, rng, entry, default) when the hooks define it (a table
 --- it returns replaces the request: {path?, body, stream?} or a chat body).
----@return table request {i, mix, path, body, stream}
+--- Without hooks.request the body is the JSON text, built once per entry
+--- and prompt (a soak sends the same few bodies millions of times).
+---@return table request {i, mix, path, body (table, or JSON text), stream}
 function Mixer:next()
   self.i = self.i + 1
   local x, entry = self.rng:uniform() * self.total, self.mix[#self.mix]
@@ -106,16 +112,26 @@ function Mixer:next()
     if x < e.weight then entry = e break end
     x = x - e.weight
   end
-  local req = BUILD[entry.modality](self.model, entry, self.rng)
-  if self.hooks.request then
-    local r = self.hooks.request(self.i, self.rng, entry, req)
-    if r ~= nil then
-      if type(r) ~= "table" then
-        error(string.format("hooks.request(%d) returned %s (a table or nil expected)", self.i, type(r)), 0)
-      end
-      if r.body == nil then r = { path = "/v1/chat/completions", body = r, stream = r.stream == true } end
-      req = r
+  local prompt = entry.prompt or self.rng:pick(PROMPTS)
+  if not self.hooks.request then
+    local by_prompt = self.bodies[entry]
+    if not by_prompt then by_prompt = {}; self.bodies[entry] = by_prompt end
+    local c = by_prompt[prompt]
+    if not c then
+      local built = BUILD[entry.modality](self.model, entry, prompt)
+      c = { path = built.path, body = cjson.encode(built.body), stream = built.stream == true }
+      by_prompt[prompt] = c
     end
+    return { i = self.i, mix = entry.name, path = c.path, body = c.body, stream = c.stream }
+  end
+  local req = BUILD[entry.modality](self.model, entry, prompt)
+  local r = self.hooks.request(self.i, self.rng, entry, req)
+  if r ~= nil then
+    if type(r) ~= "table" then
+      error(string.format("hooks.request(%d) returned %s (a table or nil expected)", self.i, type(r)), 0)
+    end
+    if r.body == nil then r = { path = "/v1/chat/completions", body = r, stream = r.stream == true } end
+    req = r
   end
   req.i, req.mix = self.i, entry.name
   req.path = req.path or "/v1/chat/completions"

@@ -3,6 +3,7 @@
 --- windows as time passes, write everything to the series file as it
 --- happens, restart the server after a death when allowed, and judge.
 local clock = require "omni.core.clock"
+local procstat = require "omni.core.procstat"
 local config = require "omni.soak.config"
 local driver_mod = require "omni.soak.driver"
 local judge = require "omni.soak.judge"
@@ -13,6 +14,15 @@ local server_mod = require "omni.soak.server"
 local windows = require "omni.soak.windows"
 
 local M = {}
+
+--- At most this many requests a load slice. A slice's requests, answers
+--- and result tables (Lua and C, about 6 KB a request in all) are garbage
+--- once its results are counted, but omnilua's RSS keeps the largest slice's
+--- worth: 1,000,000 requests to the dummy (bench/soak/run.sh) grew it by
+--- +6 MB with 1024, +3 MB with 512, +1.5 MB with 256 a slice. Each slice
+--- opens its connections anew (both engines), so smaller slices cost CPU:
+--- 512 keeps the growth well under the 5 MB goal at little CPU cost.
+M.SLICE_MAX = 512
 
 --- Loads a hooks file: a Lua chunk returning a table with optional
 --- `request(i, rng, entry, default)` and `check(window, series)`.
@@ -98,7 +108,21 @@ function M.run(test, opts)
     duration = soak.duration, window = soak.window, sampling_interval = soak.sampling_interval, warmup = soak.warmup,
     load = { concurrency = soak.concurrency, request_rate = soak.request_rate, max_concurrency = soak.max_concurrency },
     thresholds = test.thresholds, confidence = test.confidence, note = soak.note })
-  if prev then event("resumed", string.format("continuing at t=%gs after %d windows", t_offset, #prev.windows)) end
+  if prev then
+    event("resumed", string.format("continuing at t=%gs after %d windows", t_offset, #prev.windows))
+    -- a soak killed with SIGKILL could not stop its server (no parent-death
+    -- signal in omni.proc): stop the group the series says it started
+    for _, e in ipairs(prev.events) do
+      if e.what == "server_started" or e.what == "server_restarted" then
+        local done, why = server_mod.stop_leftover(e)
+        if done then
+          event("leftover_server_stopped", "process group " .. tostring(e.pid) .. " of the killed soak", { pid = e.pid })
+        elseif why ~= "gone" then
+          event("leftover_server_not_stopped", why, { pid = e.pid })
+        end
+      end
+    end
+  end
 
   -- the server
   local srv, base_url, pgid
@@ -106,7 +130,7 @@ function M.run(test, opts)
     base_url, pgid = opts.server_url, opts.server_pid
   else
     local err
-    srv, err = server_mod.new(test.server, { exe = opts.exe, log = opts.out_dir .. "/" .. test.name .. ".server.log" })
+    srv, err = server_mod.new(test.server, { log = opts.out_dir .. "/" .. test.name .. ".server.log" })
     if not srv then w:close(); error(err, 0) end
     local ok, serr = srv:start()
     if not ok then
@@ -117,13 +141,22 @@ function M.run(test, opts)
       return result
     end
     base_url, pgid = srv:url(), srv.pid
-    event("server_started", "pid " .. srv.pid .. " at " .. base_url, { pid = srv.pid, port = srv.port })
+    event("server_started", "pid " .. srv.pid .. " at " .. base_url,
+      { pid = srv.pid, port = srv.port, start_ticks = srv.start_ticks, log = srv.log_path })
   end
 
   local smp = sampler_mod.start({ pgid = pgid, interval = soak.sampling_interval, t0_ns = t0, t_offset = t_offset })
+  -- whatever raises from here on (a hook, the driver), the server and the
+  -- sampler thread do not outlive the run, and the series file is closed
+  local _ <close> = setmetatable({}, { __close = function()
+    smp:close()
+    if srv then srv:stop() end
+    w:close()
+  end })
   result.vram_missing = smp.vram_missing
   local conc = soak.concurrency or soak.max_concurrency
-  local drv = driver_mod.new({ base_url = base_url, timeout = soak.request_timeout, retries = soak.retries, concurrency = conc })
+  local drv = driver_mod.new({ base_url = base_url, timeout = soak.request_timeout, retries = soak.retries,
+    concurrency = conc, engine = opts.engine })
   local mixer = requests.mixer({ model = test.server.model, mix = soak.mix, seed = soak.seed, hooks = hooks, start = done_requests })
   -- a resumed run draws different requests than the killed one would have
   if prev then for _ = 1, done_requests % 997 do mixer.rng:next() end end
@@ -189,6 +222,10 @@ function M.run(test, opts)
   local next_arrival = clock.now_ns()
   local arrivals = requests.rng(soak.seed + 7919)
   local last_progress = 0
+  -- omnilua's own memory just before the load: the footprint's start point
+  local me = procstat.self()
+  event("load_started", string.format("%s, engine %s", soak.request_rate and (soak.request_rate .. " req/s") or
+    (conc .. " in flight"), drv.engine), { self_rss_bytes = me and me.rss_bytes or nil, self_cpu_s = me and me.cpu_s or nil })
   while true do
     local t = now_t()
     if t >= soak.duration then break end
@@ -204,14 +241,11 @@ function M.run(test, opts)
       if test.server.restart_on_death then
         srv:stop(1) -- what is left of the old group
         local tr = clock.now_ns()
-        local ok, err = srv:start()
-        if not ok and srv.port ~= 0 then -- the old port may still be taken: any port
-          srv.port = 0
-          ok, err = srv:start()
-        end
+        local ok, err = srv:start() -- the same port, else any
         if ok then
           event("server_restarted", string.format("pid %d after %.2fs", srv.pid, (clock.now_ns() - tr) / 1e9),
-            { pid = srv.pid, port = srv.port, recovery_s = (clock.now_ns() - tr) / 1e9, died_at = died.t })
+            { pid = srv.pid, port = srv.port, start_ticks = srv.start_ticks, log = srv.log_path,
+              recovery_s = (clock.now_ns() - tr) / 1e9, died_at = died.t })
           smp:set_group(srv.pid)
           drv:set_base_url(srv:url())
         else
@@ -233,7 +267,7 @@ function M.run(test, opts)
       at = {}
       local stop = clock.now_ns() + math.floor(span * 1e9)
       if next_arrival < clock.now_ns() - 5e9 then next_arrival = clock.now_ns() end -- far behind: do not burst
-      while next_arrival < stop and #reqs < 4096 do
+      while next_arrival < stop and #reqs < M.SLICE_MAX do
         reqs[#reqs + 1] = mixer:next()
         at[#at + 1] = next_arrival
         next_arrival = next_arrival + math.floor(arrivals:exp(soak.request_rate) * 1e9)
@@ -242,7 +276,7 @@ function M.run(test, opts)
       local n = est_rps and math.ceil(est_rps * span) or conc * 2
       -- a slice's requests and results are garbage once judged: keep slices
       -- small so that omnilua's own memory stays flat however fast the server
-      n = math.max(conc, math.min(n, conc * 16, 1024))
+      n = math.max(conc, math.min(n, conc * 16, M.SLICE_MAX))
       if opts.max_requests then n = math.min(n, opts.max_requests - sent) end
       for i = 1, n do reqs[i] = mixer:next() end
     end

@@ -40,7 +40,7 @@ function Sampler:set_group(pgid)
 end
 
 --- The samples taken since the last drain, as series records
---- {kind="sample", t, procs, rss_bytes, cpu_pct, threads, vram_bytes?, self_rss_bytes}.
+--- {kind="sample", t, procs, rss_bytes, cpu_pct, threads, vram_bytes?, self_rss_bytes, self_cpu_s}.
 ---@return table[]
 function Sampler:drain()
   local out = {}
@@ -55,10 +55,11 @@ function Sampler:drain()
   end
   local me = procstat.self()
   local self_rss = me and me.rss_bytes or nil
+  local self_cpu = me and me.cpu_s or nil
   local gi = 1
   for _, x in ipairs(self.ps and self.ps:drain() or {}) do
     local rec = { kind = "sample", t = self.t_offset + (x.t_ns - self.t0_ns) / 1e9, procs = x.procs,
-      rss_bytes = x.rss_bytes, threads = x.threads, self_rss_bytes = self_rss }
+      rss_bytes = x.rss_bytes, threads = x.threads, self_rss_bytes = self_rss, self_cpu_s = self_cpu }
     rec.t = math.floor(rec.t * 1000 + 0.5) / 1000
     -- CPU use between two samples of the same group, in % of one core
     local last = self.last_cpu
@@ -74,7 +75,7 @@ function Sampler:drain()
   if #vram > 0 then self.last_vram = vram[#vram].bytes end
   if #out == 0 and not self.ps and self.gpu then
     for _, v in ipairs(vram) do
-      out[#out + 1] = { kind = "sample", t = self.t_offset + (v.t_ns - self.t0_ns) / 1e9, vram_bytes = v.bytes, self_rss_bytes = self_rss }
+      out[#out + 1] = { kind = "sample", t = self.t_offset + (v.t_ns - self.t0_ns) / 1e9, vram_bytes = v.bytes, self_rss_bytes = self_rss, self_cpu_s = self_cpu }
     end
   end
   return out

@@ -1,13 +1,25 @@
---- The server under soak: started from weekly.json's server_params, watched,
---- restarted after a death, stopped at the end (TERM to its process group,
---- then KILL). The built-in dummy (`model` "omni-dummy" or stage config
---- "dummy.yaml") is `omnilua serve-dummy`; any other model needs
---- `server_params.command` (argv; "{port}", "{model}" and "{stage_config}"
---- are replaced), or an external server (`--server URL`, not started here).
-local proc = require "omni.proc"
-local http = require "omni.http"
-local clock = require "omni.core.clock"
+--- The server under soak, as a thin adapter over omni.server (the same
+--- templates, free-port choice, /health + /v1/models wait and group stop as
+--- the omni_server fixture). What the adapter adds, because a soak needs it
+--- and omni.server does not do it:
+---   * weekly.json's server_params -> an omni.server param (dummy latency
+---     flags as server_args, `command` as the template, the stage config
+---     edited and *validated* here);
+---   * restart on the same port after a death (another port if that one is
+---     taken), keeping the dead server's log (omni.server truncates the log
+---     of a port it starts on, so each log is moved to `<log>`, `<log>.2`, ...);
+---   * how the leader ended ("signal 9", "exit 1"), for the death event;
+---   * stopping a server left running by a soak that was SIGKILLed
+---     (`M.stop_leftover`, used by --resume): omni.proc has no
+---     PR_SET_PDEATHSIG, so the server outlives a killed soak.
+---
+---   local s = assert(server.new(sp, { log = out .. "/t.server.log" }))
+---   assert(s:start()); print(s:url(), s.pid); s:stop()
+local omni_server = require "omni.server"
 local stage_config = require "omni.stage_config"
+local procstat = require "omni.core.procstat"
+local core_proc = require "omni.core.proc"
+local clock = require "omni.core.clock"
 
 local M = {}
 
@@ -21,22 +33,38 @@ function M.is_dummy(sp)
   return sp.model == "omni-dummy" or sp.stage_config_name == "dummy.yaml"
 end
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
+local DUMMY_FLAGS = { { "ttft_ms", "--ttft-ms" }, { "itl_ms", "--itl-ms" }, { "jitter_ms", "--jitter-ms" },
+  { "output_tokens", "--output-tokens" }, { "seed", "--seed" }, { "fault", "--fault" } }
+
+--- The omni.server param of weekly.json's server_params (stage config
+--- already edited: `stage_config` is a path).
+---@param sp table validated server_params
+---@param stage_config_path string
+---@return table param
+function M.param(sp, stage_config_path)
+  local p = { model = sp.model, stage_config = stage_config_path, startup_timeout = sp.startup_timeout, env = sp.env }
+  if sp.command then
+    -- omni.server fills {port} {model} {stage_config} {host} as weekly.json documents
+    p.template, p.engine = sp.command, "command"
+  elseif M.is_dummy(sp) then
+    p.engine = "dummy" -- an edited copy of dummy.yaml is not named dummy.yaml any more
+    local args = {}
+    for _, f in ipairs(DUMMY_FLAGS) do
+      local v = (sp.dummy or {})[f[1]]
+      if v ~= nil then args[#args + 1] = f[2]; args[#args + 1] = tostring(v) end
+    end
+    p.server_args = args
+  end
+  return p
 end
 
 --- Prepares (does not start) a server: applies update/delete to the stage
---- config (a modified copy, validated).
+--- config (a modified copy, validated before anything starts).
 ---@param sp table validated server_params
----@param opts {exe: string, log: string}
+---@param opts {log: string, grace?: number} log: where the server's output ends up
 ---@return table? server
 ---@return string? err
 function M.new(sp, opts)
-  local s = setmetatable({ sp = sp, exe = opts.exe, log = opts.log, port = 0, starts = 0 }, Server)
   local path = stage_config.path(sp.stage_config_name)
   if sp.update or sp.delete then
     local p, err = stage_config.write_modified(path, { update = sp.update, delete = sp.delete })
@@ -46,100 +74,114 @@ function M.new(sp, opts)
     local _, err = stage_config.load(path)
     if err then return nil, "server_params.stage_config_name: " .. err end
   end
-  s.stage_config = path
   if not M.is_dummy(sp) and not sp.command then
     return nil, string.format("server_params: model %q is not the dummy; give server_params.command (argv with {port}, {model}, {stage_config}) or run with --server URL", sp.model)
   end
-  return s
+  local log = opts.log
+  local dir = log:match("^(.*)/[^/]*$") or "."
+  return setmetatable({ sp = sp, param = M.param(sp, path), stage_config = path, log = log, log_dir = dir,
+    grace = opts.grace, port = 0, starts = 0 }, Server)
 end
 
-function Server:argv()
-  if M.is_dummy(self.sp) and not self.sp.command then
-    local a = { self.exe, "serve-dummy", "--port", tostring(self.port), "--model", self.sp.model }
-    local d = self.sp.dummy or {}
-    local flags = { ttft_ms = "--ttft-ms", itl_ms = "--itl-ms", jitter_ms = "--jitter-ms", output_tokens = "--output-tokens", seed = "--seed" }
-    for k, flag in pairs(flags) do
-      if d[k] ~= nil then a[#a + 1] = flag; a[#a + 1] = tostring(d[k]) end
-    end
-    if d.fault then a[#a + 1] = "--fault"; a[#a + 1] = d.fault end
-    return a
-  end
-  local a = {}
-  for i, x in ipairs(self.sp.command) do
-    a[i] = x:gsub("{port}", tostring(self.port)):gsub("{model}", self.sp.model):gsub("{stage_config}", self.stage_config)
-  end
-  return a
+local function start_on(self, port)
+  local param = {}
+  for k, v in pairs(self.param) do param[k] = v end
+  param.port = port
+  return omni_server.start(param, { log_dir = self.log_dir, grace = self.grace })
 end
 
-local function free_port()
-  -- the dummy picks one itself; other servers need one chosen for them
-  local f = io.open("/proc/sys/net/ipv4/ip_local_port_range", "r")
-  local lo, hi = 32768, 60999
-  if f then lo, hi = f:read("n", "n"); f:close() end
-  return math.random(20000, math.min(lo or 32768, 32767) - 1)
-end
-
---- Starts the server and waits until /health answers 200.
+--- Starts the server and waits until it is ready. A restart (a second
+--- start) tries the previous port first, then any free one.
 ---@return boolean? ok
 ---@return string? err
+---@return string? code omni.server's (EADDRINUSE, EDIED, ETIMEDOUT, ...)
 function Server:start()
-  local dummy = M.is_dummy(self.sp) and not self.sp.command
-  if self.port == 0 and not dummy then self.port = free_port() end
-  local argv = self:argv()
-  local env = {}
-  for k, v in pairs(self.sp.env or {}) do env[k] = tostring(v) end
-  local log = self.log
-  local before = #read_file(log)
-  local p, err = proc.spawn(argv, { stdout = log, stderr = log, append = true, env = env })
-  if not p then return nil, "cannot start the server (" .. table.concat(argv, " ") .. "): " .. err end
-  self.p, self.pid = p, p.pid
-  self.starts = self.starts + 1
-  local deadline = clock.now_ns() + math.floor(self.sp.startup_timeout * 1e9)
-  while clock.now_ns() < deadline do
-    if not p:alive() then
-      local tail = read_file(log):sub(before + 1):sub(-600)
-      return nil, string.format("the server exited during start-up (code %s, signal %s): %s", tostring(p.code),
-        tostring(p.signal), tail)
-    end
-    if dummy and self.port == 0 then
-      local port = read_file(log):sub(before + 1):match("listening on http://[^%s]-:(%d+)")
-      if port then self.port = tonumber(port) end
-    end
-    if self.port ~= 0 then
-      local r = http.request { url = self:url() .. "/health", timeout = 2, api_key = false }
-      if r and r.status == 200 then
-        self.started_ns = clock.now_ns()
-        return true
-      end
-    end
-    clock.sleep(0.05)
+  local s, err, code
+  if self.port ~= 0 then
+    s, err, code = start_on(self, self.port)
+    if not s and code == "EADDRINUSE" then s, err, code = start_on(self, nil) end
+  else
+    s, err, code = start_on(self, nil)
   end
-  self:stop()
-  return nil, string.format("the server did not answer /health within %gs", self.sp.startup_timeout)
+  if not s then return nil, err, code end
+  self.starts = self.starts + 1
+  local keep = self.starts == 1 and self.log or (self.log .. "." .. self.starts)
+  if os.rename(s.log_path, keep) then s.log_path = keep end
+  self.s, self.pid, self.port = s, s.pid, s.port
+  self.log_path = s.log_path
+  local me = procstat.read(s.pid)
+  self.start_ticks = me and me.start_ticks or nil -- names this process even after its pid is reused
+  self.started_ns = clock.now_ns()
+  return true
 end
 
----@return string base URL
-function Server:url() return "http://127.0.0.1:" .. self.port end
+---@return string base URL (without /v1)
+function Server:url() return self.s and self.s.url or ("http://127.0.0.1:" .. self.port) end
 
 --- Whether the server's leader process is still running.
 ---@return boolean
-function Server:alive() return self.p ~= nil and self.p:alive() end
+function Server:alive() return self.s ~= nil and self.s:alive() end
 
---- How it ended: "exit 3", "signal 9".
+--- How it ended: "exit 3", "signal 9" ("running" while it runs).
 ---@return string
 function Server:how()
-  if not self.p or not self.p.ended then return "running" end
-  if self.p.signal then return "signal " .. tostring(self.p.signal) end
-  return "exit " .. tostring(self.p.code)
+  local p = self.s and self.s.proc
+  if not p or not p.ended then return "running" end
+  if p.signal then return "signal " .. tostring(p.signal) end
+  return "exit " .. tostring(p.code)
 end
 
---- Stops the server's whole group (TERM, grace, KILL).
----@param grace? number seconds, default 10
+--- Stops the server's whole group (TERM, grace, KILL); harmless twice.
+---@param grace? number seconds (default omni.server's: 5 dummy, 10 others)
 function Server:stop(grace)
-  if self.p then
-    self.p:stop(grace or 10)
-    self.p = nil
+  if self.s then
+    self.s:stop(grace)
+    self.s = nil
   end
+end
+
+-- ------------------------------------------------- leftovers of a kill --
+
+local function group_procs(pgid)
+  local g = procstat.group(pgid)
+  local n = 0
+  for _, p in ipairs(g and g.list or {}) do if p.state ~= "Z" then n = n + 1 end end
+  return n
+end
+
+--- Stops the process group a killed soak left running, as its series file
+--- recorded it (`server_started` / `server_restarted` events: pid = process
+--- group, start_ticks). The leader must still be that process (same start
+--- time: a reused pid is left alone); a group whose leader is gone is
+--- still the old server's (Linux does not reuse a pid while a group of
+--- that id exists). Returns what was done: "stopped", or nil and why not.
+---@param ev table {pid: integer, start_ticks?: integer}
+---@param grace? number seconds between TERM and KILL (default 5)
+---@return string? done
+---@return string? why_not
+function M.stop_leftover(ev, grace)
+  local pid = math.tointeger(ev.pid)
+  if not pid or pid <= 1 then return nil, "no pid recorded" end
+  if group_procs(pid) == 0 then return nil, "gone" end
+  local leader = procstat.read(pid)
+  if leader and leader.state ~= "Z" then
+    if not ev.start_ticks then return nil, "pid " .. pid .. " runs but the series recorded no start time to check it by" end
+    if leader.start_ticks ~= math.tointeger(ev.start_ticks) or leader.pgrp ~= pid then
+      return nil, "pid " .. pid .. " is another process now"
+    end
+  end
+  core_proc.kill(pid, "TERM", true)
+  local deadline = clock.now_ns() + math.floor((grace or 5) * 1e9)
+  while group_procs(pid) > 0 and clock.now_ns() < deadline do clock.sleep(0.05) end
+  if group_procs(pid) > 0 then
+    core_proc.kill(pid, "KILL", true)
+    for _ = 1, 100 do
+      if group_procs(pid) == 0 then break end
+      clock.sleep(0.02)
+    end
+  end
+  if group_procs(pid) > 0 then return nil, "process group " .. pid .. " survived SIGKILL" end
+  return "stopped"
 end
 
 return M
