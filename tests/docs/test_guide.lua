@@ -73,6 +73,8 @@ local function normalize(line, root)
   if root then line = line:gsub(root:gsub("%p", "%%%0"), SHOWN_ROOT) end
   line = line:gsub("%d+%.%d+%s?s", "N.Ns"):gsub("%(%d+:%d%d:%d%d%)", "(H:MM:SS)")
   line = line:gsub("(127%.0%.0%.1:)%d%d%d%d%d?", "%1PORT")
+  -- what is left of a level's budget depends on how long the levels before took
+  line = line:gsub("%(budget left [%dhms]+%)", "(budget left D)")
   return (line:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
 end
 
