@@ -48,6 +48,15 @@ static void read_config(lua_State *L, int t, dummy_config *cfg) {
   if (!lua_isnil(L, -1))
     cfg->default_audio = lua_toboolean(L, -1);
   lua_pop(L, 2);
+  lua_getfield(L, t, "max_body"); /* bytes */
+  lua_Integer mb = luaL_optinteger(L, -1, (lua_Integer)cfg->max_body);
+  luaL_argcheck(L, mb >= 1 && mb <= ((lua_Integer)1 << 32), 1, "max_body must be in 1..4 GiB");
+  cfg->max_body = (size_t)mb;
+  lua_getfield(L, t, "max_model_len");
+  lua_Integer ml = luaL_optinteger(L, -1, cfg->max_model_len);
+  luaL_argcheck(L, ml >= 1 && ml <= 100000000, 1, "max_model_len must be in 1..100000000");
+  cfg->max_model_len = (int)ml;
+  lua_pop(L, 2);
   static const char *numeric[] = {"ttft_ms", "itl_ms", "jitter_ms", "output_tokens", "seed", NULL};
   char spec[256];
   for (int i = 0; numeric[i]; i++) {

@@ -1,8 +1,14 @@
 #include "dummy_answer.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "media_base64.h"
+#include "media_dataurl.h"
 
 /* Media cost in prompt tokens: fixed, so usage numbers are predictable. */
 enum { IMAGE_TOKENS = 64, VIDEO_TOKENS = 256, AUDIO_TOKENS = 100 };
@@ -51,17 +57,61 @@ static int set_err(char *err, size_t errlen, const char *fmt, size_t i, long j, 
   return -1;
 }
 
+/* A media reference the dummy could not have decoded is the client's error,
+ * as a real server would find out: data URLs and input_audio base64 are
+ * decoded strictly (media_dataurl_parse, media_base64_decode); http(s) URLs
+ * are taken on trust (the dummy fetches nothing). */
+static int check_media_source(const char *field, const dj_value *v, char *why, size_t whylen) {
+  const char *s = v->str;
+  size_t n = v->len;
+  if (n >= 5 && strncasecmp(s, "data:", 5) == 0) {
+    media_dataurl d;
+    if (media_dataurl_parse(s, n, &d, why, whylen) != 0)
+      return -1;
+    size_t got = d.payload.len;
+    media_dataurl_free(&d);
+    if (got == 0) {
+      snprintf(why, whylen, "the data URL holds no data");
+      return -1;
+    }
+    return 0;
+  }
+  if (strcmp(field, "input_audio") == 0) { /* plain base64, as OpenAI's API has it */
+    if (n == 0) {
+      snprintf(why, whylen, "no audio data");
+      return -1;
+    }
+    uint8_t *buf = malloc(n / 4 * 3 + 1);
+    if (!buf) {
+      snprintf(why, whylen, "out of memory");
+      return -1;
+    }
+    size_t got;
+    int rc = media_base64_decode(s, n, buf, &got, why, whylen);
+    free(buf);
+    return rc;
+  }
+  if ((n > 7 && strncasecmp(s, "http://", 7) == 0) || (n > 8 && strncasecmp(s, "https://", 8) == 0))
+    return 0;
+  snprintf(why, whylen, "not a data: or http(s):// URL");
+  return -1;
+}
+
 static int media_part(const dj_value *part, const char *type, size_t i, long j, char *err,
                       size_t errlen) {
   const char *field = type; /* image_url -> {"image_url": {"url": "..."}} */
   const dj_value *obj = dj_get(part, field);
   const char *need = strcmp(type, "input_audio") == 0 ? "data" : "url";
   const dj_value *v = dj_get(obj, need);
-  if (!v || v->type != DJ_STRING) {
-    char what[64];
-    snprintf(what, sizeof what, "%s.%s", field, need);
+  char what[64];
+  snprintf(what, sizeof what, "%s.%s", field, need);
+  if (!v || v->type != DJ_STRING)
     return set_err(err, errlen, "messages[%zu].content[%ld]: missing string field '%s'", i, j,
                    what);
+  char why[200];
+  if (check_media_source(field, v, why, sizeof why) != 0) {
+    snprintf(err, errlen, "messages[%zu].content[%ld]: invalid %s: %s", i, j, what, why);
+    return -1;
   }
   return 0;
 }
@@ -128,6 +178,7 @@ int dummy_prompt_from_messages(const dj_value *msgs, dummy_prompt *out, char *er
       }
     }
   }
+  out->words = words;
   out->prompt_tokens =
       words + IMAGE_TOKENS * out->images + VIDEO_TOKENS * out->videos + AUDIO_TOKENS * out->audios;
   if (out->prompt_tokens < 1)
@@ -140,7 +191,7 @@ int dummy_prompt_from_messages(const dj_value *msgs, dummy_prompt *out, char *er
 void dummy_prompt_from_text(const char *text, dummy_prompt *out) {
   memset(out, 0, sizeof *out);
   dbuf_str(&out->text, text);
-  out->prompt_tokens = dummy_count_words(text, strlen(text));
+  out->prompt_tokens = out->words = dummy_count_words(text, strlen(text));
   if (out->prompt_tokens < 1)
     out->prompt_tokens = 1;
 }

@@ -10,11 +10,13 @@
 typedef struct dummy_prompt {
   dbuf text;                  /* the text parts of the last user message, joined by spaces */
   int images, videos, audios; /* media parts in all messages */
-  int prompt_tokens;          /* words of every text part, plus a fixed cost per media part */
+  int words;                  /* words of every text part of every message */
+  int prompt_tokens;          /* words, plus a fixed cost per media part */
 } dummy_prompt;
 
-/* Checks a "messages" array (roles, content strings or typed parts) and
- * summarises it; -1 with "messages[i]...: why" in err. */
+/* Checks a "messages" array (roles, content strings or typed parts; media
+ * data URLs and input_audio base64 decoded strictly) and summarises it; -1
+ * with "messages[i].content[j]...: why" in err. */
 int dummy_prompt_from_messages(const dj_value *messages, dummy_prompt *out, char *err,
                                size_t errlen);
 /* A prompt from plain text (offline mode, speech). */

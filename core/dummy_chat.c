@@ -66,8 +66,8 @@ static void split_words(dummy_reply *r) {
 }
 
 int dummy_chat_plan(const dj_value *req, const char *model, const dummy_profile *server_prof,
-                    const char *header_fault, int default_audio, uint64_t request_no,
-                    dummy_reply *out, char *err, size_t errlen) {
+                    const char *header_fault, int default_audio, int max_model_len,
+                    uint64_t request_no, dummy_reply *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   if (req->type != DJ_OBJECT)
     return bad(err, errlen, 400, "the request body must be a JSON object, got %s",
@@ -130,6 +130,19 @@ int dummy_chat_plan(const dj_value *req, const char *model, const dummy_profile 
 
   dummy_prompt p;
   if (dummy_prompt_from_messages(msgs, &p, err, errlen) != 0) {
+    dummy_prompt_free(&p);
+    return 400;
+  }
+  if (p.words == 0 && p.images + p.videos + p.audios == 0) {
+    dummy_prompt_free(&p);
+    return bad(err, errlen, 400, "%s",
+               "the prompt is empty: the messages hold no text and no media");
+  }
+  if (p.prompt_tokens > max_model_len) { /* vLLM's wording, so clients see the same error */
+    snprintf(err, errlen,
+             "This model's maximum context length is %d tokens. However, your request has %d "
+             "input tokens. Please reduce the length of the input messages.",
+             max_model_len, p.prompt_tokens);
     dummy_prompt_free(&p);
     return 400;
   }

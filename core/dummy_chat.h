@@ -40,10 +40,11 @@ typedef struct dummy_reply {
 typedef enum { DSTEP_MORE, DSTEP_DONE, DSTEP_STALL, DSTEP_DROP } dummy_step;
 
 /* Builds a plan from a parsed chat request. On a bad request returns the
- * HTTP status (400/404) with the message in err; 0 on success. */
+ * HTTP status (400/404) with the message in err; 0 on success. A prompt with
+ * no text and no media, or over max_model_len tokens, is a bad request. */
 int dummy_chat_plan(const dj_value *req, const char *model, const dummy_profile *server_prof,
-                    const char *header_fault, int default_audio, uint64_t request_no,
-                    dummy_reply *out, char *err, size_t errlen);
+                    const char *header_fault, int default_audio, int max_model_len,
+                    uint64_t request_no, dummy_reply *out, char *err, size_t errlen);
 void dummy_reply_free(dummy_reply *r);
 /* The whole non-streaming response body. */
 void dummy_reply_body(dummy_reply *r, dbuf *out);

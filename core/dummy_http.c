@@ -27,7 +27,7 @@ static char *trim(char *s, char *e) {
 /* Content-Length read without touching the buffer: the head is only
  * rewritten (NULs after values) once the whole body is there, so that a body
  * arriving in a later read finds the head intact. */
-static int peek_length(const char *buf, const char *end, size_t *n) {
+static int peek_length(const char *buf, const char *end, size_t max_body, size_t *n) {
   *n = 0;
   for (const char *p = buf; p < end;) {
     const char *e = memchr(p, '\n', (size_t)(end - p));
@@ -36,7 +36,7 @@ static int peek_length(const char *buf, const char *end, size_t *n) {
     if ((size_t)(e - p) > 15 && strncasecmp(p, "content-length:", 15) == 0) {
       char *ep;
       unsigned long long v = strtoull(p + 15, &ep, 10);
-      if (v > DUMMY_MAX_BODY)
+      if (v > max_body)
         return -1;
       *n = (size_t)v;
     }
@@ -45,7 +45,7 @@ static int peek_length(const char *buf, const char *end, size_t *n) {
   return 0;
 }
 
-dummy_req_status dummy_http_parse(char *buf, size_t len, dummy_request *r) {
+dummy_req_status dummy_http_parse(char *buf, size_t len, size_t max_body, dummy_request *r) {
   memset(r, 0, sizeof *r);
   /* A method is upper-case letters: anything else (a TLS hello, garbage) is
    * refused at once instead of waiting for a head that never comes. */
@@ -57,7 +57,7 @@ dummy_req_status dummy_http_parse(char *buf, size_t len, dummy_request *r) {
     return len > DUMMY_MAX_HEAD ? DREQ_TOO_LARGE : DREQ_INCOMPLETE;
   size_t head_len = (size_t)(end - buf) + 4;
   size_t want;
-  if (peek_length(buf, end + 2, &want) != 0)
+  if (peek_length(buf, end + 2, max_body, &want) != 0)
     return DREQ_TOO_LARGE;
   if (len < head_len + want)
     return DREQ_INCOMPLETE;
@@ -96,7 +96,7 @@ dummy_req_status dummy_http_parse(char *buf, size_t len, dummy_request *r) {
       unsigned long long n = strtoull(v, &ep, 10);
       if (*v == '\0' || *ep != '\0')
         return DREQ_BAD;
-      if (n > DUMMY_MAX_BODY)
+      if (n > max_body)
         return DREQ_TOO_LARGE;
       content_length = (size_t)n;
       has_length = 1;

@@ -8,7 +8,9 @@
 #include "dummy_buf.h"
 
 #define DUMMY_MAX_HEAD (64 * 1024)
-#define DUMMY_MAX_BODY (256u * 1024 * 1024)
+/* The default cap on a request body (--max-body-mib): a bigger Content-Length
+ * gets a 413 as soon as the head is read. */
+#define DUMMY_DEFAULT_MAX_BODY (8u * 1024 * 1024)
 
 typedef struct dummy_request {
   char method[16];
@@ -31,8 +33,9 @@ typedef enum {
   DREQ_CHUNKED    /* 411: chunked request body */
 } dummy_req_status;
 
-/* Parses buf[0..len). May write NULs into buf (ends of header values). */
-dummy_req_status dummy_http_parse(char *buf, size_t len, dummy_request *r);
+/* Parses buf[0..len). A body longer than max_body is DREQ_TOO_LARGE (known
+ * from the head alone). May write NULs into buf (ends of header values). */
+dummy_req_status dummy_http_parse(char *buf, size_t len, size_t max_body, dummy_request *r);
 const char *dummy_http_reason(int status);
 /* "HTTP/1.1 <status> <reason>\r\n" + common headers; the caller ends the head. */
 void dummy_http_head(dbuf *out, int status, const char *content_type, int keep_alive);

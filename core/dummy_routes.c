@@ -16,6 +16,8 @@ void dummy_config_defaults(dummy_config *c) {
   c->model = "omni-dummy";
   c->default_audio = 1;
   c->max_conns = 8192;
+  c->max_body = DUMMY_DEFAULT_MAX_BODY;
+  c->max_model_len = 32768;
   dummy_profile_defaults(&c->prof);
 }
 
@@ -98,7 +100,8 @@ static void chat(dummy_ctx *ctx, const dummy_request *rq, dbuf *resp, dummy_outc
   dummy_reply *r = calloc(1, sizeof *r);
   char err[256];
   int st = r ? dummy_chat_plan(dj_root(d), ctx->cfg->model, &ctx->cfg->prof, rq->fault,
-                               ctx->cfg->default_audio, ctx->requests, r, err, sizeof err)
+                               ctx->cfg->default_audio, ctx->cfg->max_model_len, ctx->requests, r,
+                               err, sizeof err)
              : 500;
   dj_free(d);
   if (st != 0) {
@@ -267,6 +270,16 @@ static void speech(dummy_ctx *ctx, const dummy_request *rq, dbuf *resp, dummy_ou
   const dj_value *in = dj_get(root, "input");
   int words = dummy_count_words(in->str, in->len);
   dj_free(d);
+  if (words > ctx->cfg->max_model_len) { /* 0.3 s of audio a word: bound the answer too */
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "This model's maximum context length is %d tokens. However, your request has %d "
+             "input tokens. Please reduce the length of the input.",
+             ctx->cfg->max_model_len, words);
+    oc->status = 400;
+    dummy_error_response(resp, 400, msg, oc->keep_alive);
+    return;
+  }
   dbuf wav = {0};
   dummy_wav(&wav, 0, (words > 0 ? words : 1) * DUMMY_SECONDS_PER_WORD);
   respond(resp, 200, "audio/wav", wav.p, wav.len, oc->keep_alive);
@@ -283,7 +296,7 @@ static void models(dummy_ctx *ctx, dbuf *resp, dummy_outcome *oc) {
   dbuf_printf(&body, ",\"object\":\"model\",\"created\":%lld,\"owned_by\":\"omnilua\",\"root\":",
               ctx->started);
   dbuf_json_str(&body, ctx->cfg->model, strlen(ctx->cfg->model));
-  dbuf_str(&body, ",\"max_model_len\":32768}]}");
+  dbuf_printf(&body, ",\"max_model_len\":%d}]}", ctx->cfg->max_model_len);
   respond(resp, 200, "application/json", body.p, body.len, oc->keep_alive);
   dbuf_free(&body);
   oc->status = 200;

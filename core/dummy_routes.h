@@ -18,6 +18,8 @@ typedef struct dummy_config {
   dummy_profile prof;
   int default_audio; /* chat answers carry audio unless "modalities" says otherwise */
   int max_conns;
+  size_t max_body;   /* bytes; a bigger request body gets 413 (default 8 MiB) */
+  int max_model_len; /* prompt tokens; more get 400 as vLLM's context check (default 32768) */
   /* JSON served on GET /debug/stage_config: the stage config the server was
    * started with (path and stages, made by the CLI), NULL: none. */
   const char *stage_config_json;

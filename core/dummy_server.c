@@ -22,6 +22,7 @@
 
 #define OUT_HIGH_WATER (256 * 1024) /* stop producing chunks while this much is unsent */
 #define BURST 64                    /* chunks per turn when itl is 0, for fairness */
+#define LINGER_NS 5000000000LL      /* how long a refused upload is drained before the close */
 
 typedef struct conn {
   int fd;
@@ -30,10 +31,14 @@ typedef struct conn {
   dummy_reply *reply; /* an SSE stream in progress */
   size_t timer_pos;
   int keep_alive;
-  int busy;    /* a response is delayed or streaming: later requests wait */
-  int stalled; /* fault: never answer again */
-  int closing; /* close once `out` is flushed */
-  int dead;    /* closed: freed after the current batch of events */
+  int busy;     /* a response is delayed or streaming: later requests wait */
+  int stalled;  /* fault: never answer again */
+  int closing;  /* close once `out` is flushed */
+  int linger;   /* closing with the client maybe still sending (a refused body): after the
+                   answer, half-close and drain its bytes until EOF, so that the close is
+                   no RST that would destroy the answer before the client reads it */
+  int draining; /* linger started: input is read and dropped, a timer bounds it */
+  int dead;     /* closed: freed after the current batch of events */
   struct conn *prev, *next;
 } conn;
 
@@ -198,8 +203,10 @@ void dummy_server_free(dummy_server *s) {
   free(s);
 }
 
+static void start_drain(dummy_server *s, conn *c);
+
 /* Writes what it can; returns -1 if the connection is dead. */
-static int flush(conn *c) {
+static int flush(dummy_server *s, conn *c) {
   while (c->out.len > 0) {
     ssize_t n = send(c->fd, c->out.p, c->out.len, MSG_NOSIGNAL);
     if (n > 0) {
@@ -212,7 +219,19 @@ static int flush(conn *c) {
       continue;
     return -1;
   }
-  return c->closing ? -1 : 0; /* everything sent: a closing connection is done */
+  if (!c->closing)
+    return 0;
+  if (!c->linger)
+    return -1; /* everything sent: a closing connection is done */
+  if (!c->draining)
+    start_drain(s, c);
+  return 0;
+}
+
+static void start_drain(dummy_server *s, conn *c) {
+  c->draining = 1;
+  shutdown(c->fd, SHUT_WR); /* the client sees the end of the answer */
+  dummy_timers_set(&s->timers, c, &c->timer_pos, clock_now_ns() + LINGER_NS);
 }
 
 /* Frames SSE bytes as one HTTP chunk. */
@@ -273,7 +292,7 @@ static int service(dummy_server *s, conn *c, int64_t now) {
     return -1;
   if (!c->busy && !c->stalled && !c->closing && c->in.len > 0 && process_requests(s, c) != 0)
     return -1;
-  if (flush(c) != 0) /* edge-triggered: what is not sent now waits for EPOLLOUT */
+  if (flush(s, c) != 0) /* edge-triggered: what is not sent now waits for EPOLLOUT */
     return -1;
   /* Everything went out and chunks are still due (a burst ended): go on at
    * the next turn, after the other connections. If the socket is full
@@ -286,7 +305,7 @@ static int service(dummy_server *s, conn *c, int64_t now) {
 static int process_requests(dummy_server *s, conn *c) {
   while (!c->busy && !c->stalled && !c->closing && c->in.len > 0) {
     dummy_request rq;
-    dummy_req_status st = dummy_http_parse(c->in.p, c->in.len, &rq);
+    dummy_req_status st = dummy_http_parse(c->in.p, c->in.len, s->cfg.max_body, &rq);
     if (st == DREQ_INCOMPLETE)
       break;
     if (st != DREQ_OK) {
@@ -297,6 +316,7 @@ static int process_requests(dummy_server *s, conn *c) {
                                              : "malformed HTTP request";
       dummy_error_response(&c->out, code, msg, 0);
       c->closing = 1;
+      c->linger = 1; /* the rest of the refused request may still be on its way */
       c->in.len = 0;
       break;
     }
@@ -340,7 +360,7 @@ static int process_requests(dummy_server *s, conn *c) {
       return -1;
     }
     dbuf_free(&resp);
-    if (flush(c) != 0)
+    if (flush(s, c) != 0)
       return -1;
   }
   if (c->in.failed || c->out.failed)
@@ -348,8 +368,31 @@ static int process_requests(dummy_server *s, conn *c) {
   return 0;
 }
 
-static void on_readable(dummy_server *s, conn *c) {
+/* A closing connection's input is of no use: it is read and dropped (a
+ * draining one is closed at EOF). */
+static int discard_input(dummy_server *s, conn *c) {
+  char sink[65536];
   for (;;) {
+    ssize_t n = recv(c->fd, sink, sizeof sink, 0);
+    if (n > 0)
+      continue;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return 0;
+    conn_close(s, c); /* EOF or error: the client is gone */
+    return -1;
+  }
+}
+
+static void on_readable(dummy_server *s, conn *c) {
+  size_t cap = DUMMY_MAX_HEAD + s->cfg.max_body;
+  for (;;) {
+    if (c->closing) {
+      if (discard_input(s, c) != 0)
+        return;
+      break;
+    }
     if (dbuf_reserve(&c->in, 65536) != 0) {
       conn_close(s, c);
       return;
@@ -357,9 +400,17 @@ static void on_readable(dummy_server *s, conn *c) {
     ssize_t n = recv(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len - 1, 0);
     if (n > 0) {
       c->in.len += (size_t)n;
-      if (c->in.len > DUMMY_MAX_HEAD + DUMMY_MAX_BODY) {
-        conn_close(s, c);
-        return;
+      if (c->in.len > cap) {
+        /* More than one request may hold: answer what is there (a too
+         * large body is refused from its head), then drop the rest. */
+        if (service(s, c, clock_now_ns()) != 0) {
+          conn_close(s, c);
+          return;
+        }
+        if (!c->closing && c->in.len > cap) { /* pipelined past any sane amount */
+          conn_close(s, c);
+          return;
+        }
       }
       continue;
     }
@@ -415,6 +466,10 @@ static void on_timers(dummy_server *s) {
   const dummy_timer *t;
   while ((t = dummy_timers_peek(&s->timers)) != NULL && t->at <= now) {
     conn *c = dummy_timers_pop(&s->timers);
+    if (c->draining) { /* the client did not finish or close in time */
+      conn_close(s, c);
+      continue;
+    }
     if (c->pending.len > 0) { /* a delayed response is due */
       dbuf_add(&c->out, c->pending.p, c->pending.len);
       dbuf_free(&c->pending);

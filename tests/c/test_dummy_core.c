@@ -2,6 +2,7 @@
  * at every byte, as reads deliver it), the JSON reader, the timer heap and
  * the fault/latency spec grammar. */
 #include "check.h"
+#include "dummy_chat.h"
 #include "dummy_http.h"
 #include "dummy_json.h"
 #include "dummy_profile.h"
@@ -9,6 +10,9 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+#define M DUMMY_DEFAULT_MAX_BODY
 
 static void test_http_split_anywhere(void) {
   const char *req = "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: h\r\n"
@@ -21,10 +25,10 @@ static void test_http_split_anywhere(void) {
     char *buf = malloc(total + 1);
     memcpy(buf, req, total);
     dummy_request r;
-    dummy_req_status st = dummy_http_parse(buf, cut < first ? cut : first, &r);
+    dummy_req_status st = dummy_http_parse(buf, cut < first ? cut : first, M, &r);
     if (cut < first) {
       CHECK_EQ_INT(st, DREQ_INCOMPLETE);
-      st = dummy_http_parse(buf, total, &r);
+      st = dummy_http_parse(buf, total, M, &r);
     }
     CHECK_EQ_INT(st, DREQ_OK);
     CHECK_EQ_STR(r.method, "POST");
@@ -35,7 +39,7 @@ static void test_http_split_anywhere(void) {
     CHECK_EQ_INT(r.total_len, first);
     CHECK(r.keep_alive);
     dummy_request r2;
-    CHECK_EQ_INT(dummy_http_parse(buf + r.total_len, total - r.total_len, &r2), DREQ_OK);
+    CHECK_EQ_INT(dummy_http_parse(buf + r.total_len, total - r.total_len, M, &r2), DREQ_OK);
     CHECK_EQ_STR(r2.path, "/health");
     CHECK(!r2.keep_alive); /* HTTP/1.0 */
     free(buf);
@@ -45,13 +49,96 @@ static void test_http_split_anywhere(void) {
 static void test_http_refusals(void) {
   char a[] = "\x16\x03\x01 hello";
   dummy_request r;
-  CHECK_EQ_INT(dummy_http_parse(a, strlen(a), &r), DREQ_BAD);
+  CHECK_EQ_INT(dummy_http_parse(a, strlen(a), M, &r), DREQ_BAD);
   char b[] = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
-  CHECK_EQ_INT(dummy_http_parse(b, strlen(b), &r), DREQ_CHUNKED);
+  CHECK_EQ_INT(dummy_http_parse(b, strlen(b), M, &r), DREQ_CHUNKED);
   char c[] = "POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n";
-  CHECK_EQ_INT(dummy_http_parse(c, strlen(c), &r), DREQ_TOO_LARGE);
+  CHECK_EQ_INT(dummy_http_parse(c, strlen(c), M, &r), DREQ_TOO_LARGE);
   char d[] = "GET nopath HTTP/1.1\r\n\r\n";
-  CHECK_EQ_INT(dummy_http_parse(d, strlen(d), &r), DREQ_BAD);
+  CHECK_EQ_INT(dummy_http_parse(d, strlen(d), M, &r), DREQ_BAD);
+  /* the cap is known from the head alone, before any body byte */
+  char e[] = "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n";
+  CHECK_EQ_INT(dummy_http_parse(e, strlen(e), 10, &r), DREQ_TOO_LARGE);
+  CHECK_EQ_INT(dummy_http_parse(e, strlen(e), 11, &r), DREQ_INCOMPLETE);
+}
+
+/* Plans a chat request with a 100-token context; returns the status and
+ * leaves the message in err. */
+static int plan(const char *body, char *err, size_t errlen) {
+  char jerr[128];
+  dj_doc *d = dj_parse(body, strlen(body), jerr, sizeof jerr);
+  CHECK(d != NULL);
+  if (!d)
+    return -1;
+  dummy_profile prof;
+  dummy_profile_defaults(&prof);
+  dummy_reply r;
+  err[0] = '\0';
+  int st = dummy_chat_plan(dj_root(d), "m", &prof, NULL, 1, 100, 1, &r, err, errlen);
+  dummy_reply_free(&r);
+  dj_free(d);
+  return st;
+}
+
+#define CHAT(content) "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":" content "}]}"
+
+static void test_chat_refusals(void) {
+  char err[512];
+  CHECK_EQ_INT(plan(CHAT("\"hi there\""), err, sizeof err), 0);
+  CHECK_EQ_INT(plan(CHAT("\"\""), err, sizeof err), 400);
+  CHECK(strstr(err, "the prompt is empty") != NULL);
+  CHECK_EQ_INT(plan(CHAT("\"  \\n \""), err, sizeof err), 400);
+  CHECK_EQ_INT(plan(CHAT("[]"), err, sizeof err), 400);
+  CHECK_EQ_INT(plan(CHAT("null"), err, sizeof err), 400);
+  /* media alone is a prompt */
+  CHECK_EQ_INT(
+      plan(
+          CHAT("[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,AAAA\"}}]"),
+          err, sizeof err),
+      0);
+  /* 100 words fit a 100-token context, 101 do not */
+  char big[2048];
+  char words[1024] = "";
+  for (int i = 0; i < 100; i++)
+    strcat(words, "w ");
+  snprintf(big, sizeof big, CHAT("\"%s\""), words);
+  CHECK_EQ_INT(plan(big, err, sizeof err), 0);
+  snprintf(big, sizeof big, CHAT("\"%sw\""), words);
+  CHECK_EQ_INT(plan(big, err, sizeof err), 400);
+  CHECK(strstr(err, "maximum context length is 100 tokens. However, your request has 101 input "
+                    "tokens") != NULL);
+  /* media are decoded strictly; the error names the part */
+  CHECK_EQ_INT(plan(CHAT("[{\"type\":\"text\",\"text\":\"x\"},{\"type\":\"image_url\",\"image_"
+                         "url\":{\"url\":\"data:image/png;base64,!!!not-base64!!!\"}}]"),
+                    err, sizeof err),
+               400);
+  CHECK(strstr(err, "messages[0].content[1]: invalid image_url.url: ") != NULL);
+  CHECK(strstr(err, "base64") != NULL);
+  CHECK_EQ_INT(plan(CHAT("[{\"type\":\"input_audio\",\"input_audio\":{\"data\":\"%%%%\","
+                         "\"format\":\"wav\"}}]"),
+                    err, sizeof err),
+               400);
+  CHECK(strstr(err, "messages[0].content[0]: invalid input_audio.data: base64: invalid character "
+                    "'%' at offset 0") != NULL);
+  CHECK_EQ_INT(plan(CHAT("[{\"type\":\"input_audio\",\"input_audio\":{\"data\":\"AAA=\"}}]"), err,
+                    sizeof err),
+               0);
+  CHECK_EQ_INT(plan(CHAT("[{\"type\":\"video_url\",\"video_url\":{\"url\":\"data:video/"
+                         "mp4;base64,AAA\"}}]"),
+                    err, sizeof err),
+               400);
+  CHECK(strstr(err, "messages[0].content[0]: invalid video_url.url: ") != NULL);
+  CHECK_EQ_INT(plan(CHAT("[{\"type\":\"audio_url\",\"audio_url\":{\"url\":\"data:audio/"
+                         "wav;base64,\"}}]"),
+                    err, sizeof err),
+               400);
+  CHECK(strstr(err, "holds no data") != NULL);
+  CHECK_EQ_INT(plan(CHAT("[{\"type\":\"image_url\",\"image_url\":{\"url\":\"ftp://x/y.png\"}}]"),
+                    err, sizeof err),
+               400);
+  CHECK_EQ_INT(plan(CHAT("[{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x/y.png\"}}]"),
+                    err, sizeof err),
+               0);
 }
 
 static void test_json(void) {
@@ -132,5 +219,6 @@ int main(void) {
   test_json();
   test_timers();
   test_profile_spec();
+  test_chat_refusals();
   return check_summary("test_dummy_core");
 }

@@ -70,6 +70,9 @@ omni.test("bad_flags_are_usage_errors", { marks = { "cpu" }, params = { args = {
   { "--offline", "%-%-offline needs %-%-prompts" },
   { "--itl-ms fast", "%-%-itl%-ms expects a number" },
   { "--stage-config /nonexistent/x.yaml", "%-%-stage%-config: .*x%.yaml" },
+  { "--max-body-mib 0", "%-%-max%-body%-mib must be in" },
+  { "--max-model-len 0", "%-%-max%-model%-len must be in" },
+  { "--max-model-len many", "%-%-max%-model%-len expects" },
 } } }, function(args)
   local argv = {}
   for w in args[1]:gmatch("%S+") do argv[#argv + 1] = w end
@@ -82,7 +85,7 @@ omni.test("offline_mode_writes_text_and_wav", { marks = { "cpu" } }, function(tm
   local prompts = tmpdir .. "/prompts.jsonl"
   local f = assert.not_nil(io.open(prompts, "w"))
   f:write('{"id": "q1", "prompt": "What is the capital of China?"}\n')
-  f:write('{"id": 2, "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:,"}}]}], "modalities": ["text"]}\n')
+  f:write('{"id": 2, "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}], "modalities": ["text"]}\n')
   f:write('\n{"prompt": "hello", "max_tokens": 1}\n')
   f:close()
   local out_dir = tmpdir .. "/out"
@@ -173,4 +176,20 @@ omni.test("bad_stage_config_is_rejected", { marks = { "cpu" } }, function(tmpdir
   assert.equal(code, 4, out)
   assert.match(out, "wrong%.yaml")
   assert.falsy(out:find("listening", 1, true), "never started")
+end)
+
+omni.test("limits_are_settable_from_the_command_line", { marks = { "cpu" } }, function(tmpdir)
+  local p, base = start_dummy(tmpdir, "--max-body-mib", "0.01", "--max-model-len", "5")
+  local function chat(text)
+    return assert.not_nil(http.request { url = base .. "/v1/chat/completions", timeout = 10,
+      body = { model = "omni-dummy", modalities = { "text" }, messages = { { role = "user", content = text } } } })
+  end
+  local ok, big, long = chat("one two three"), chat(string.rep("x", 11000)), chat("one two three four five six")
+  local models = cjson.decode(http.request { url = base .. "/v1/models", timeout = 10 }.body)
+  p:stop(2)
+  assert.equal(ok.status, 200)
+  assert.equal(big.status, 413)
+  assert.equal(long.status, 400)
+  assert.match(long.body, "maximum context length is 5 tokens")
+  assert.equal(models.data[1].max_model_len, 5)
 end)

@@ -101,10 +101,9 @@ omni.test("modalities_and_lengths", { marks = { "cpu" } }, function(server)
 end)
 
 omni.test("answers_reflect_the_prompt", { marks = { "cpu" } }, function(server)
-  local url = "data:x;base64,AAAA"
   local _, j = post(server, "/v1/chat/completions", { model = "omni-dummy", modalities = { "text" }, messages = user {
-    { type = "video_url", video_url = { url = url } },
-    { type = "image_url", image_url = { url = url } },
+    { type = "video_url", video_url = { url = "data:video/mp4;base64,AAAA" } },
+    { type = "image_url", image_url = { url = "data:image/png;base64,AAAA" } },
     { type = "input_audio", input_audio = { data = "AAAA", format = "wav" } },
     { type = "text", text = "What is the capital of China? Describe the media." },
   } })

@@ -18,6 +18,8 @@ local spec = {
   { "--fault", kind = "list", metavar = "K=V[,K=V]", help = "fault or latency settings, e.g. stall_after=3" },
   { "--text-only", kind = "flag", help = "answer without audio unless a request asks for it" },
   { "--stage-config", metavar = "FILE", help = "stage config to deploy (validated; GET /debug/stage_config shows its stages; no final audio stage: text-only)" },
+  { "--max-body-mib", kind = "number", default = 8, help = "largest request body in MiB; bigger gets 413 (default 8)" },
+  { "--max-model-len", kind = "integer", default = 32768, help = "most prompt tokens; more get 400 'maximum context length' (default 32768)" },
   { "--api-key", help = "require this bearer token (default $OMNILUA_DUMMY_API_KEY)" },
   { "--offline", kind = "flag", help = "batch mode: read --prompts, write to --out, exit" },
   { "--prompts", help = "offline: JSONL prompts file" },
@@ -54,12 +56,19 @@ local function main(args)
     argparse.usage_error("serve-dummy: unexpected argument '%s'", o.positional[1])
   end
   if o.port < 0 or o.port > 65535 then argparse.usage_error("serve-dummy: --port must be in 0..65535") end
+  if not (o.max_body_mib > 0 and o.max_body_mib <= 4096) then
+    argparse.usage_error("serve-dummy: --max-body-mib must be in (0, 4096]")
+  end
+  if o.max_model_len < 1 or o.max_model_len > 100000000 then
+    argparse.usage_error("serve-dummy: --max-model-len must be in 1..100000000")
+  end
   local sc_json, sc_audio, nstages
   if o.stage_config then sc_json, sc_audio, nstages = load_stage_config(o.stage_config) end
   local cfg = {
     stage_config_json = sc_json,
     host = o.host, port = o.port, model = o.model, ttft_ms = o.ttft_ms, itl_ms = o.itl_ms,
     jitter_ms = o.jitter_ms, output_tokens = o.output_tokens, seed = o.seed,
+    max_body = math.max(1, math.floor(o.max_body_mib * 1024 * 1024)), max_model_len = o.max_model_len,
     fault = #o.fault > 0 and table.concat(o.fault, ",") or nil,
     audio = not o.text_only and sc_audio ~= false, api_key = o.api_key or os.getenv("OMNILUA_DUMMY_API_KEY"),
   }

@@ -151,7 +151,6 @@ end)
 
 omni.test("abnormal_inputs_the_dummy_accepts", {
   marks = { "cpu", "core_model" }, timeout = 90, params = { case = corpus.names(corpus.ACCEPTED_BY_DUMMY) },
-  xfail = { reason = "the dummy answers 200 to an empty prompt, a 20 MB prompt and invalid base64 media (core/dummy_*.c do not validate them)", strict = true },
 }, function(case, dummy_process)
   local srv = dummy_process
   local r, err = http.request(corpus.request(corpus.get(case), srv:url(), "omni-dummy"))
