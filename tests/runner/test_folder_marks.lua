@@ -89,7 +89,7 @@ omni.test("recorded_durations_carry_folder_marks", {}, function(omnilua_test, tm
   write_tree(tmp_path, TREE)
   local r = omnilua_test({ "suite/unit" }, { cwd = tmp_path, env = { OMNILUA_GPU = "1" } })
   assert.equal(r.code, 0, r.stdout)
-  local db = require("cjson").decode(assert(io.open(tmp_path .. "/.omnilua/durations.json")):read("a"))
+  local db = require("omni.durations").load(tmp_path .. "/.omnilua/durations.json")
   local e = db.tests["suite/unit/deep/test_deep.lua::plain"]
   assert.same(e.marks, { "core_model", "folder_mark", "cpu", "benchmark" })
 end)

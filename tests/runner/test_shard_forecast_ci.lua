@@ -4,6 +4,7 @@
 local omni = require "omni"
 local assert = require "omni.assert"
 local cjson = require "cjson"
+local durations = require "omni.durations"
 local fs = require "omni.core.fs"
 
 local S = "tests/runner/samples/"
@@ -91,18 +92,24 @@ omni.test("c", { skip = "later" }, function() end)
 ]])
     local r = omnilua_test({ "test_t.lua", "-q" }, { cwd = tmp_path })
     assert.equal(r.code, 1)
-    local db_text = read(tmp_path .. "/.omnilua/durations.json")
-    assert.not_nil(db_text, "no durations file")
-    local db = cjson.decode(db_text)
+    -- a run appends to the journal; loading folds it into durations.json
+    local dpath = tmp_path .. "/.omnilua/durations.json"
+    assert.is_nil(read(dpath), "a run does not rewrite durations.json")
+    assert.not_nil(read(tmp_path .. "/.omnilua/durations.journal"), "no journal")
+    local db = durations.load(dpath)
+    assert.not_nil(read(dpath), "load folds the journal into the file")
+    assert.is_nil(read(tmp_path .. "/.omnilua/durations.journal"), "and the journal is gone")
     assert.equal(db.tests["test_t.lua::a"].n, 1)
     assert.equal(db.tests["test_t.lua::b"].n, 1)
     assert.is_nil(db.tests["test_t.lua::c"], "a skipped test says nothing about its duration")
-    -- pretend both take a minute (each run records again: set it each time)
+    -- pretend both take a minute (each run records again: set it each
+    -- time, and drop what the last run appended to the journal)
     local function minute_each()
       for _, id in ipairs({ "test_t.lua::a", "test_t.lua::b" }) do
         db.tests[id].mean, db.tests[id].n = 60, 1
       end
-      write(tmp_path .. "/.omnilua/durations.json", cjson.encode(db))
+      write(dpath, cjson.encode(db))
+      os.remove(tmp_path .. "/.omnilua/durations.journal")
     end
     minute_each()
     r = omnilua_test({ "test_t.lua::a", "test_t.lua::b", "--budget", "90s", "-q" }, { cwd = tmp_path })
@@ -125,13 +132,14 @@ omni.test("c", { skip = "later" }, function() end)
     db.tests["gone.lua::x"] = { mean = 1, n = 1, file = "gone.lua" }
     minute_each()
     r = omnilua_test({ "test_t.lua::a", "-q" }, { cwd = tmp_path })
-    db = cjson.decode(read(tmp_path .. "/.omnilua/durations.json"))
+    db = durations.load(dpath)
     assert.is_nil(db.tests["gone.lua::x"])
     assert.equal(db.tests["test_t.lua::a"].n, 2)
-    local before = read(tmp_path .. "/.omnilua/durations.json")
+    local before = read(dpath)
     r = omnilua_test({ "test_t.lua::a", "-q", "--no-durations" }, { cwd = tmp_path })
     assert.equal(r.code, 0)
-    assert.equal(read(tmp_path .. "/.omnilua/durations.json"), before)
+    assert.equal(read(dpath), before)
+    assert.is_nil(read(tmp_path .. "/.omnilua/durations.journal"), "--no-durations appends nothing")
   end)
 
 omni.test("failed_records_carry_a_category_in_json_and_console", { timeout = 60 },

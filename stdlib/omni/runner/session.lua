@@ -17,7 +17,6 @@ local rerun = require "omni.rerun"
 local durations_db = require "omni.durations"
 local failures = require "omni.failures"
 local ci = require "omni.ci"
-local recorder = require "omni.runner.recorder"
 
 local M = {}
 
@@ -159,10 +158,12 @@ function M.run(o, argv, util)
     return 4
   end
   local db_path = root .. "/" .. durations_db.DEFAULT_PATH
-  -- durations are recorded by a helper that reads the old file meanwhile;
-  -- a shard leaves the file alone: every shard of a CI run must balance
-  -- with the same durations (omnilua merge records the shards' ones)
-  local rec_helper = not o.collect_only and not shard_k and not o.no_durations and recorder.start(db_path) or nil
+  -- durations: each result goes into columns as it arrives (while workers
+  -- run), one line is appended to the journal at the end (omni.durations);
+  -- a shard leaves them alone: every shard of a CI run must balance with
+  -- the same durations (omnilua merge records the shards' ones)
+  local dur_columns = not o.collect_only and not shard_k and not o.no_durations
+    and durations_db.columns() or nil
   -- The parent's heap is nearly all long-lived (collected items, result
   -- records), and a GC cycle traverses all of it: the collector runs only
   -- when the heap has doubled (plus 64 MiB) since the last full collection.
@@ -267,8 +268,9 @@ function M.run(o, argv, util)
       cache.save(root, failed_ids, ran_ids)
       ci.emit(records, s)
     end
-    if rec_helper then
-      if ran_any and not o.collect_only then rec_helper:finish() else rec_helper:cancel() end
+    if dur_columns and ran_any then
+      local ok, derr = durations_db.append(db_path, dur_columns, { root = root })
+      if not ok then io.stderr:write("WARNING: durations not recorded: ", tostring(derr), "\n") end
     end
     return code
   end
@@ -303,8 +305,8 @@ function M.run(o, argv, util)
     end
     local n = #records + 1
     records[n] = rec
+    if dur_columns then dur_columns:add(rec) end
     if n % 1024 == 0 then gc_check() end
-    if rec_helper then rec_helper:add(rec) end
     each("result", rec)
   end
   for _, idx in ipairs(pre_errors) do
