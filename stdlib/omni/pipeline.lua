@@ -283,7 +283,7 @@ end
 --- Runs the level `root` (loaded by level.load).
 ---@param root table
 ---@param opts table { exe, budget (seconds, overrides root's), out_dir, junitxml, json,
----  verbosity, shard, reruns, require_gpu, server, stage_config, durations_path,
+---  verbosity, shard, reruns, require_gpu, server, stage_config,
 ---  exec (fun(argv, o) -> {code, timed_out}), clock, gpu (bool), out (file) }
 ---@return integer exitcode, table report { steps, records, counts, budget_exhausted }
 function M.run(root, opts)
@@ -299,8 +299,6 @@ function M.run(root, opts)
   local gpu, gpu_why = opts.gpu, opts.gpu_reason
   if gpu == nil then gpu, gpu_why = M.gpu_available() end
   gpu_why = gpu_why or "no usable GPU"
-  local db_path = opts.durations_path or durations.DEFAULT_PATH
-  local db = durations.load(db_path)
   local started = now_s(opts)
   local wall_started = os.time()
 
@@ -474,8 +472,7 @@ function M.run(root, opts)
     sr.code = code
     sr.status = status_of(code)
     if #recs > 0 then add_records(recs, lv, step) end
-    durations.record(db, recs)
-    durations.save(db, db_path)
+    -- no durations recorded here: `omnilua test` records its own tests
     return code
   end
 

@@ -208,14 +208,19 @@ omni.test("worst_exit_code", { marks = { "core_model", "cpu" } }, function()
   assert.equal(pipeline.worst(1, 0), 1)
 end)
 
-omni.test("durations_recorded_and_forecast", { marks = { "core_model", "cpu" } }, function()
-  local f = fake({ { code = 0, records = {
+omni.test("pipeline_records_no_durations_and_forecasts_from_them", { marks = { "core_model", "cpu" } }, function()
+  local recs = {
     rec("tests/levels/samples/suite_a/sample_a.lua::passes_a", "passed", { duration = 50, marks = { "core_model" } }),
-    rec("tests/levels/samples/suite_a/sample_a.lua::other", "passed", { duration = 30, marks = { "core_model" } }) } } })
+    rec("tests/levels/samples/suite_a/sample_a.lua::other", "passed", { duration = 30, marks = { "core_model" } }) }
+  local f = fake({ { code = 0, records = recs } })
   local root = level.load(S .. "LA.lua")
   local _, _, d = run(root, f)
+  -- `omnilua test` records its tests' durations; the pipeline adds nothing
+  assert.is_nil(io.open(d .. "/durations.json"), "the pipeline wrote durations")
+  assert.is_nil(io.open(d .. "/durations.journal"), "the pipeline wrote durations")
   local durations = require "omni.durations"
-  local db = durations.load(d .. "/durations.json")
+  local db = durations.new()
+  durations.record(db, recs)
   assert.equal(db.tests["tests/levels/samples/suite_a/sample_a.lua::passes_a"].mean, 50)
   local pred = pipeline.predict(root, db)
   assert.equal(pred.seconds, 80)

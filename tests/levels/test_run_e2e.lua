@@ -99,3 +99,32 @@ omni.test("no_gpu_skip_carries_the_reason_end_to_end", { marks = { "core_model",
   assert.equal(code, 4)
   assert.contains(log, "(--require-gpu): no usable GPU: OMNILUA_GPU=0")
 end)
+
+-- `omnilua test` records each step's tests (its journal line); the level
+-- pipeline used to record them again, so one level run counted each test
+-- twice. An included level and its includer each run their own tests.
+omni.test("one_level_run_records_each_test_once", { marks = { "core_model", "cpu" },
+  skip = not have_runner, reason = "omnilua test is not built yet" }, function(tmp_path)
+  local function write(path, text)
+    local f = assert(io.open(tmp_path .. "/" .. path, "w"))
+    f:write(text)
+    f:close()
+  end
+  os.execute("mkdir -p " .. tmp_path .. "/suite_a " .. tmp_path .. "/suite_b")
+  write("suite_a/test_a.lua", 'local omni = require "omni"\nomni.test("a1", function() end)\nomni.test("a2", function() error("x") end)\n')
+  write("suite_b/test_b.lua", 'local omni = require "omni"\nomni.test("b1", function() end)\n')
+  write("LX.lua", 'return omni.level { name = "LX", budget = "2m", steps = { { tests = "suite_a" } } }\n')
+  write("LY.lua", 'return omni.level { name = "LY", includes = { "LX" }, budget = "2m", steps = { { tests = "suite_b" } } }\n')
+  local cmd = string.format("cd %s && %s run LY.lua --out-dir run -q >run.log 2>&1", tmp_path, host.exe)
+  local _, _, code = os.execute(cmd)
+  local log = io.open(tmp_path .. "/run.log"):read("a")
+  assert.equal(code, 1, log)
+  local db = require("omni.durations").load(tmp_path .. "/.omnilua/durations.json")
+  local n = {}
+  for id, e in pairs(db.tests) do n[id] = e.n end
+  assert.same(n, { ["suite_a/test_a.lua::a1"] = 1, ["suite_a/test_a.lua::a2"] = 1, ["suite_b/test_b.lua::b1"] = 1 })
+  -- a second run: twice each
+  os.execute(cmd)
+  db = require("omni.durations").load(tmp_path .. "/.omnilua/durations.json")
+  assert.equal(db.tests["suite_b/test_b.lua::b1"].n, 2)
+end)
