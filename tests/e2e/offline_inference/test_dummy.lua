@@ -3,6 +3,9 @@
 local omni = require "omni"
 local media = require "omni.media"
 
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/e2e/offline_inference"
+local mix = dofile(HERE .. "/mix_inputs.lua")
+
 local runners = { { model = "omni-dummy", stage_config = "dummy.yaml" } }
 local MARKS = { "core_model" }
 
@@ -75,12 +78,7 @@ omni.test("mix_to_text_audio_001", {
     Input Setting: offline batch
     Datasets: single request ]],
 }, function(omni_runner)
-  omni_runner:send_request({
-    prompts = { "What is the capital of China? Describe the media." },
-    videos = { media.video { width = 224, height = 224, frames = 300 } },
-    images = { media.image { width = 224, height = 224 } },
-    audios = { media.audio { seconds = 5, channels = 1 } },
-  })
+  omni_runner:send_request(mix.request("What is the capital of China? Describe the media."))
 end)
 
 omni.test("text_to_text_audio_002", {

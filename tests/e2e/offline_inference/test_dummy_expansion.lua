@@ -5,6 +5,9 @@ local omni = require "omni"
 local media = require "omni.media"
 local assert = require "omni.assert"
 
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/e2e/offline_inference"
+local mix = dofile(HERE .. "/mix_inputs.lua")
+
 local runners = { { model = "omni-dummy", stage_config = "dummy.yaml" } }
 local MARKS = { "advanced_model" }
 
@@ -35,14 +38,7 @@ omni.test("mix_to_text_audio_001", {
     Input Setting: offline batch
     Datasets: single request ]],
 }, function(omni_runner)
-  omni_runner:send_request({
-    prompts = { "What is the capital of China? Describe the media." },
-    videos = { media.video { width = 224, height = 224, frames = 300 } },
-    images = { media.image { width = 224, height = 224 } },
-    audios = { media.audio { seconds = 5, channels = 1 } },
-    key_words = { audio = { "water", "cricket" }, video = { "sphere", "globe", "circle", "round" },
-      image = { "square", "quadrate" }, text = { "beijing" } },
-  })
+  omni_runner:send_request(mix.request("What is the capital of China? Describe the media.", mix.KEY_WORDS))
 end)
 
 omni.test("image_to_text_001", {

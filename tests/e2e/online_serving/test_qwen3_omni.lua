@@ -3,68 +3,13 @@
 -- `omnilua run --server URL`, `-o server=URL`) for a running server, or
 -- `vllm` (with vllm-omni) on PATH, or OMNILUA_SERVE_TEMPLATE; otherwise its
 -- tests are skipped with a reason saying so. Startup of a real model takes
--- minutes: the server is started once for the whole file.
+-- minutes: the server is started once for the whole file. The requests and
+-- checks are the suite every real model runs (real_model_suite.lua).
 local omni = require "omni"
-local media = require "omni.media"
 
-local test_params = { { model = "Qwen/Qwen3-Omni-30B-A3B-Instruct", stage_config = "qwen3_omni_ci.yaml" } }
-local TIMEOUT = 1800 -- the first test pays for the engine's startup (up to 1200 s)
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/e2e/online_serving"
+local suite = dofile(HERE .. "/real_model_suite.lua")(omni,
+  { model = "Qwen/Qwen3-Omni-30B-A3B-Instruct", stage_config = "qwen3_omni_ci.yaml" })
 
-local function dummy_messages_from_mix_data(video_data_url, audio_data_url, image_data_url, content_text)
-  local content = {}
-  if content_text then content[#content + 1] = { type = "text", text = content_text } end
-  if video_data_url then content[#content + 1] = { type = "video_url", video_url = { url = video_data_url } } end
-  if image_data_url then content[#content + 1] = { type = "image_url", image_url = { url = image_data_url } } end
-  if audio_data_url then content[#content + 1] = { type = "audio_url", audio_url = { url = audio_data_url } } end
-  return { { role = "user", content = content } }
-end
-
-omni.test("mix_to_text_audio_001", {
-  marks = { "core_model", "advanced_model" },
-  params = { omni_server = omni.indirect(test_params) },
-  timeout = TIMEOUT,
-  doc = [[
-    Test multi-modal input processing and text/audio output generation via OpenAI API.
-    Deploy Setting: default yaml
-    Input Modal: text + audio + video + image
-    Output Modal: text + audio
-    Input Setting: stream=True
-    Datasets: single request ]],
-}, function(omni_server, openai_client)
-  local video_data_url = media.video { width = 224, height = 224, frames = 300 }.data_url
-  local image_data_url = media.image { width = 224, height = 224 }.data_url
-  local audio_data_url = media.audio { seconds = 5, channels = 1 }.data_url
-  local messages = dummy_messages_from_mix_data(video_data_url, audio_data_url, image_data_url,
-    "What is the capital of China? Describe the video, the image and the audio.")
-  local request_config = {
-    model = omni_server.model,
-    messages = messages,
-    stream = true,
-    key_words = {
-      audio = { "water", "cricket" },
-      video = { "sphere", "globe", "circle", "round" },
-      image = { "square", "quadrate" },
-      text = { "beijing" },
-    },
-  }
-  openai_client:send_request(request_config, { request_num = 1 })
-end)
-
-omni.test("text_to_text_audio_001", {
-  marks = { "core_model", "advanced_model" },
-  params = { omni_server = omni.indirect(test_params) },
-  timeout = TIMEOUT,
-  doc = [[
-    A text question answered in text and audio, non-streaming, two requests at once.
-    Deploy Setting: default yaml
-    Input Modal: text
-    Output Modal: text + audio
-    Input Setting: stream=False
-    Datasets: 2 concurrent requests ]],
-}, function(omni_server, openai_client)
-  openai_client:send_request({
-    model = omni_server.model,
-    messages = dummy_messages_from_mix_data(nil, nil, nil, "What is the capital of China?"),
-    key_words = { text = { "beijing" } },
-  }, { request_num = 2 })
-end)
+omni.test(suite.case("mix_to_text_audio_001"))
+omni.test(suite.case("text_to_text_audio_001"))
