@@ -1,27 +1,23 @@
 /*
- * Samples the memory in use on every device on a background thread: one
- * sample at start, then one per interval, until stopped. The samples live in
- * a growing array (a 12-hour soak at 1 s with 8 GPUs is ~3.5 MB). A CUDA
- * error ends sampling and is kept for gpu_sampler_error.
+ * Samples the memory in use on every device on a background thread
+ * (sampler_thread): one sample at start, then one per interval, until
+ * stopped. The samples live in a growing array (a 12-hour soak at 1 s with
+ * 8 GPUs is ~3.5 MB). A CUDA error ends sampling and is kept for
+ * gpu_sampler_error.
  */
 #include "clock.h"
 #include "gpu.h"
 #include "gpu_runtime.h"
+#include "sampler_thread.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct gpu_sampler {
   const gpu_runtime *rt;
   int devices;
-  int64_t interval_ns;
-  pthread_t thread;
-  int started, stopping;
-  pthread_mutex_t mu;
-  pthread_cond_t cv; /* signalled on stop; waits use CLOCK_MONOTONIC */
+  sampler_thread th; /* th.mu guards the fields below */
   size_t count, cap;
   int64_t *times; /* count */
   uint64_t *used; /* count * devices */
@@ -30,7 +26,8 @@ struct gpu_sampler {
 };
 
 /* Appends one sample; 0, or -1 after recording the error. */
-static int take_sample(gpu_sampler *s) {
+static int take_sample(void *ctx) {
+  gpu_sampler *s = ctx;
   uint64_t row[s->devices > 0 ? s->devices : 1];
   for (int d = 0; d < s->devices; d++) {
     size_t f = 0, t = 0;
@@ -41,16 +38,16 @@ static int take_sample(gpu_sampler *s) {
       call = "cudaMemGetInfo";
     }
     if (err != 0) {
-      pthread_mutex_lock(&s->mu);
+      pthread_mutex_lock(&s->th.mu);
       s->error = err;
       gpu_runtime_error(s->rt, call, err, s->error_text, sizeof s->error_text);
-      pthread_mutex_unlock(&s->mu);
+      pthread_mutex_unlock(&s->th.mu);
       return -1;
     }
     row[d] = t - f;
   }
   int64_t now = clock_now_ns();
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->th.mu);
   if (s->count == s->cap) {
     size_t cap = s->cap ? s->cap * 2 : 256;
     int64_t *times = realloc(s->times, cap * sizeof *times);
@@ -63,7 +60,7 @@ static int take_sample(gpu_sampler *s) {
       s->error = -1;
       snprintf(s->error_text, sizeof s->error_text, "out of host memory after %zu samples",
                s->count);
-      pthread_mutex_unlock(&s->mu);
+      pthread_mutex_unlock(&s->th.mu);
       return -1;
     }
     s->cap = cap;
@@ -71,30 +68,8 @@ static int take_sample(gpu_sampler *s) {
   s->times[s->count] = now;
   memcpy(s->used + s->count * s->devices, row, s->devices * sizeof *row);
   s->count++;
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&s->th.mu);
   return 0;
-}
-
-static void *sampler_main(void *arg) {
-  gpu_sampler *s = arg;
-  struct timespec next;
-  clock_gettime(CLOCK_MONOTONIC, &next);
-  for (;;) {
-    if (take_sample(s) != 0)
-      break;
-    /* Ticks are on a fixed grid so that sampling does not drift. */
-    int64_t ns = next.tv_nsec + s->interval_ns;
-    next.tv_sec += ns / 1000000000;
-    next.tv_nsec = ns % 1000000000;
-    pthread_mutex_lock(&s->mu);
-    while (!s->stopping && pthread_cond_timedwait(&s->cv, &s->mu, &next) == 0)
-      ;
-    int stop = s->stopping;
-    pthread_mutex_unlock(&s->mu);
-    if (stop)
-      break;
-  }
-  return NULL;
 }
 
 int gpu_sampler_start(double interval_s, gpu_sampler **out, char *why, size_t len,
@@ -112,73 +87,53 @@ int gpu_sampler_start(double interval_s, gpu_sampler **out, char *why, size_t le
   }
   s->rt = rt;
   s->devices = rt->device_count;
-  s->interval_ns = (int64_t)(interval_s * 1e9);
-  if (s->interval_ns < 1000000)
-    s->interval_ns = 1000000; /* 1 ms floor: each sample is a driver call per device */
-  pthread_mutex_init(&s->mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&s->cv, &ca);
-  pthread_condattr_destroy(&ca);
-  if (pthread_create(&s->thread, NULL, sampler_main, s) != 0) {
+  sampler_thread_init(&s->th, interval_s, take_sample, s);
+  if (sampler_thread_start(&s->th) != 0) {
     snprintf(why, len, "cannot start the sampler thread");
     *code = "ENOMEM";
     gpu_sampler_free(s);
     return -1;
   }
-  s->started = 1;
   *out = s;
   return 0;
 }
 
-void gpu_sampler_stop(gpu_sampler *s) {
-  if (!s->started)
-    return;
-  pthread_mutex_lock(&s->mu);
-  s->stopping = 1;
-  pthread_cond_signal(&s->cv);
-  pthread_mutex_unlock(&s->mu);
-  pthread_join(s->thread, NULL);
-  s->started = 0;
-}
+void gpu_sampler_stop(gpu_sampler *s) { sampler_thread_stop(&s->th); }
 
 int gpu_sampler_devices(const gpu_sampler *s) { return s->devices; }
 
 size_t gpu_sampler_count(gpu_sampler *s) {
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->th.mu);
   size_t n = s->count;
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&s->th.mu);
   return n;
 }
 
 int gpu_sampler_get(gpu_sampler *s, size_t i, int64_t *t_ns, uint64_t *used) {
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->th.mu);
   int rc = -1;
   if (i < s->count) {
     *t_ns = s->times[i];
     memcpy(used, s->used + i * s->devices, s->devices * sizeof *used);
     rc = 0;
   }
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&s->th.mu);
   return rc;
 }
 
 int gpu_sampler_error(gpu_sampler *s, char *why, size_t len) {
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->th.mu);
   int err = s->error;
   if (err)
     snprintf(why, len, "%s", s->error_text);
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&s->th.mu);
   return err;
 }
 
 void gpu_sampler_free(gpu_sampler *s) {
   if (!s)
     return;
-  gpu_sampler_stop(s);
-  pthread_cond_destroy(&s->cv);
-  pthread_mutex_destroy(&s->mu);
+  sampler_thread_destroy(&s->th);
   free(s->times);
   free(s->used);
   free(s);
