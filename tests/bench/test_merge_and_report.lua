@@ -12,29 +12,14 @@ local report = require "omni.bench.report"
 local P = { backend = "openai-chat", label = "openai-chat", model = "omni-dummy", num_prompts = 0, request_rate = math.huge,
   burstiness = 1.0, metrics = { "ttft", "tpot", "itl", "e2el" }, percentiles = { 50, 90, 99 } }
 
--- a deterministic trace of n requests with varied latencies
-local function trace(n, seed)
-  local reqs, recs = {}, {}
-  local x = seed
-  local function rnd() x = (x * 1103515245 + 12345) % 2147483648 return x / 2147483648 end
-  for i = 1, n do
-    local itl = {}
-    for k = 1, 1 + i % 5 do itl[k] = 0.001 + rnd() * 0.02 end
-    local ttft = 0.01 + rnd() * 0.3
-    local lat = ttft
-    for _, v in ipairs(itl) do lat = lat + v end
-    reqs[i] = { success = i % 7 ~= 0, start_s = i * 0.01, intended_s = i * 0.01 - rnd() * 0.001, ttft_s = ttft,
-      latency_s = lat, itl_s = itl, prompt_len = 10 + i % 3, output_len = #itl + 1 }
-    recs[i] = { text = "t" .. i, error = reqs[i].success and "" or "x" }
-  end
-  return reqs, recs
-end
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/bench"
+local traces = dofile(HERE .. "/traces.lua")
+local slice = traces.slice
 
-local function slice(t, a, b)
-  local o = {}
-  for i = a, b do o[#o + 1] = t[i] end
-  return o
-end
+-- a deterministic trace of n requests with varied latencies
+local SHAPE = { itl_mod = 5, itl_base = 0.001, itl_span = 0.02, ttft_base = 0.01, ttft_span = 0.3, step_s = 0.01,
+  jitter_s = 0.001, prompt_base = 10, prompt_mod = 3, fail_every = 7, error = "x" }
+local function trace(n, seed) return traces.trace(n, seed, SHAPE) end
 
 omni.test("merge_is_exact", {}, function()
   local reqs, recs = trace(90, 7)

@@ -12,29 +12,14 @@ local result = require "omni.bench.result"
 local P = { backend = "openai-chat", label = "openai-chat", model = "omni-dummy", num_prompts = 0, request_rate = math.huge,
   burstiness = 1.0, metrics = { "ttft", "tpot", "itl", "e2el" }, percentiles = { 50, 90, 99, 99.9 } }
 
--- a deterministic trace of n requests with varied latencies (some failed)
-local function trace(n, seed)
-  local reqs, recs = {}, {}
-  local x = seed
-  local function rnd() x = (x * 1103515245 + 12345) % 2147483648 return x / 2147483648 end
-  for i = 1, n do
-    local itl = {}
-    for k = 1, 1 + i % 6 do itl[k] = 0.002 + rnd() * 0.03 end
-    local ttft = 0.02 + rnd() * 0.5
-    local lat = ttft
-    for _, v in ipairs(itl) do lat = lat + v end
-    reqs[i] = { success = i % 9 ~= 0, start_s = i * 0.02, intended_s = i * 0.02 - rnd() * 0.002, ttft_s = ttft,
-      latency_s = lat, itl_s = itl, prompt_len = 12 + i % 4, output_len = #itl + 1 }
-    recs[i] = { text = "t" .. i, error = reqs[i].success and "" or "boom" }
-  end
-  return reqs, recs
-end
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/bench"
+local traces = dofile(HERE .. "/traces.lua")
+local slice = traces.slice
 
-local function slice(t, a, b)
-  local o = {}
-  for i = a, b do o[#o + 1] = t[i] end
-  return o
-end
+-- a deterministic trace of n requests with varied latencies (some failed)
+local SHAPE = { itl_mod = 6, itl_base = 0.002, itl_span = 0.03, ttft_base = 0.02, ttft_span = 0.5, step_s = 0.02,
+  jitter_s = 0.002, prompt_base = 12, prompt_mod = 4, fail_every = 9, error = "boom" }
+local function trace(n, seed) return traces.trace(n, seed, SHAPE) end
 
 local function params(n) -- P with num_prompts = n
   local o = {}

@@ -5,26 +5,11 @@ local assert = require "omni.assert"
 local media = require "omni.media"
 local host = require "omni.core.host"
 
--- Runs argv; returns exit code, stdout, stderr. Uses omni.proc when it is
--- there (the runner tracks its processes), else the shell.
-local function run(argv)
-  local ok, proc = pcall(require, "omni.proc")
-  if ok then
-    local r = proc.run(argv, { timeout = 60 })
-    return r.code, r.stdout, r.stderr
-  end
-  local quoted = {}
-  for i, a in ipairs(argv) do quoted[i] = "'" .. a:gsub("'", "'\\''") .. "'" end
-  local err = os.tmpname()
-  local p = io.popen(table.concat(quoted, " ") .. " 2>" .. err)
-  local out = p:read("a")
-  local _, _, code = p:close()
-  local f = io.open(err, "rb")
-  local stderr = f:read("a")
-  f:close()
-  os.remove(err)
-  return code, out, stderr
-end
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/media"
+local run_command = dofile(HERE .. "/run_command.lua")
+
+-- Runs argv; returns exit code, stdout, stderr (run_command.lua).
+local function run(argv) return run_command(argv, 60) end
 
 local function read(path)
   local f = assert.not_nil(io.open(path, "rb"))
