@@ -30,8 +30,9 @@ done
 printf 'local omni = require "omni"\nomni.test("only", function() end)\n' >"$work/one/test_one.lua"
 
 omni_cmd="$OMNILUA test $work/omni -q"
-# recording durations (.omnilua/durations.json, a 1 MB JSON for 10000 tests)
-# is most of the difference; pytest runs with its cache off (-p no:cacheprovider)
+# the default run records durations (one line appended to
+# .omnilua/durations.journal); --no-durations shows the runner without it.
+# pytest runs with its cache off (-p no:cacheprovider)
 omni_nodur_cmd="$OMNILUA test $work/omni -q --no-durations"
 busted_cmd="busted --output=TAP $work/busted"
 pytest_cmd="pytest -q -p no:cacheprovider $work/pytest"

@@ -157,9 +157,10 @@ function M.main(args)
     summary.title = "omnilua merge (" .. #plain .. " shards)"
     require("omni.ci").emit(records, summary)
     if not o.no_durations then
-      local db = durations.load(o.durations_file)
-      durations.record(db, records)
-      durations.save(db, o.durations_file)
+      -- appended to the journal, never load-modify-save: a fold by another
+      -- process in between would otherwise lose its update
+      local ok, err = durations.append(o.durations_file, records)
+      if not ok then io.stderr:write("omnilua merge: durations not updated: ", tostring(err), "\n") end
     end
     local parts = {}
     for _, k in ipairs({ "failed", "passed", "skipped", "xfailed", "xpassed", "error", "notrun" }) do
