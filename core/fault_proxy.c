@@ -76,11 +76,16 @@ static int resolve(const char *what, const char *addr, int passive, struct socka
   return 0;
 }
 
+static void reload_settings(fault_proxy *p, int64_t now_ns);
+
 static void accept_clients(fault_proxy *p, int64_t now_ns) {
   for (;;) {
     int cfd = accept4(p->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (cfd < 0)
       return; /* EAGAIN, or a transient error: the next event retries */
+    /* A client may connect after a set() that returned while this loop was
+     * still busy with an earlier client: take the settings anew for each. */
+    reload_settings(p, now_ns);
     atomic_fetch_add(&p->connections, 1);
     fault_conn *c = calloc(1, sizeof *c);
     int sfd = c ? socket(p->target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;

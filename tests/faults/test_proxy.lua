@@ -43,7 +43,7 @@ local function round_trip(c, msg)
   local got = ""
   while #got < #msg do
     local r, err = c:recv(#msg - #got, 5)
-    assert.not_nil(r, err)
+    assert.not_nil(r, string.format("round trip of %q: %s", msg, err))
     got = got .. r
   end
   assert.equal(got, msg)
