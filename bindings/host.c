@@ -7,6 +7,7 @@
 
 #include <lauxlib.h>
 #include <limits.h>
+#include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,26 @@ void host_set_package_path(lua_State *L) {
   lua_pushfstring(L, "%s/stdlib/?.lua;%s/stdlib/?/init.lua;%s", root, root, lua_tostring(L, -1));
   lua_setfield(L, -3, "path");
   lua_pop(L, 2);
+}
+
+int luaopen_cjson(lua_State *L);
+
+#define PRELOAD(name) int luaopen_omni_core_##name(lua_State *L);
+#include "preload_list.h"
+#undef PRELOAD
+
+void host_open_libs(lua_State *L) {
+  luaL_openlibs(L);
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushcfunction(L, luaopen_cjson);
+  lua_setfield(L, -2, "cjson");
+#define PRELOAD(name)                                                                              \
+  lua_pushcfunction(L, luaopen_omni_core_##name);                                                  \
+  lua_setfield(L, -2, "omni.core." #name);
+#include "preload_list.h"
+#undef PRELOAD
+  lua_pop(L, 1);
+  host_set_package_path(L);
 }
 
 int luaopen_omni_core_host(lua_State *L) {

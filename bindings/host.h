@@ -11,5 +11,9 @@ const char *host_root(void);
 const char *host_exe(void);
 /* Prepends <root>/stdlib/?.lua and ?/init.lua to package.path. */
 void host_set_package_path(lua_State *L);
+/* Opens the standard libraries, preloads cjson and every omni.core.<name>
+ * binding, and sets package.path: the environment every omnilua state
+ * (the CLI, the Lua fuzz targets) runs in. */
+void host_open_libs(lua_State *L);
 
 #endif

@@ -1,35 +1,17 @@
 /*
- * omnilua's entry point: creates the Lua state, preloads the C modules and
+ * omnilua's entry point: creates the Lua state (host_open_libs preloads the C
+ * modules) and
  * hands argv to the Lua CLI dispatcher (stdlib/omni/cli/init.lua). All command
  * logic lives in the stdlib; this file only finds it and reports what it
  * returns as the exit code.
  */
 #include <lauxlib.h>
 #include <lua.h>
-#include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host.h"
-
-int luaopen_cjson(lua_State *L);
-
-#define PRELOAD(name) int luaopen_omni_core_##name(lua_State *L);
-#include "preload_list.h"
-#undef PRELOAD
-
-static void preload(lua_State *L) {
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_cjson);
-  lua_setfield(L, -2, "cjson");
-#define PRELOAD(name)                                                                              \
-  lua_pushcfunction(L, luaopen_omni_core_##name);                                                  \
-  lua_setfield(L, -2, "omni.core." #name);
-#include "preload_list.h"
-#undef PRELOAD
-  lua_pop(L, 1);
-}
 
 static int traceback(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
@@ -44,9 +26,7 @@ static int run_cli(lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
   char **argv = (char **)lua_touserdata(L, 2);
   lua_settop(L, 0);
-  luaL_openlibs(L);
-  preload(L);
-  host_set_package_path(L);
+  host_open_libs(L);
   lua_getglobal(L, "require");
   lua_pushliteral(L, "omni.cli");
   lua_call(L, 1, 1);           // [cli]

@@ -14,11 +14,6 @@
 
 #include "host.h"
 
-int luaopen_cjson(lua_State *L);
-#define PRELOAD(name) int luaopen_omni_core_##name(lua_State *L);
-#include "preload_list.h"
-#undef PRELOAD
-
 static const char driver[] = "local text = ...\n"
                              "local cjson = require 'cjson'\n"
                              "local ok, data = pcall(cjson.decode, text)\n"
@@ -41,17 +36,7 @@ static void setup(void) {
     abort();
   }
   L = luaL_newstate();
-  luaL_openlibs(L);
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_cjson);
-  lua_setfield(L, -2, "cjson");
-#define PRELOAD(name)                                                                              \
-  lua_pushcfunction(L, luaopen_omni_core_##name);                                                  \
-  lua_setfield(L, -2, "omni.core." #name);
-#include "preload_list.h"
-#undef PRELOAD
-  lua_pop(L, 1);
-  host_set_package_path(L);
+  host_open_libs(L);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
