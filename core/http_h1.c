@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "http_chunked.h"
 #include "http_internal.h"
+#include "net_rxstamp.h"
 
 #define RBUF_SIZE (256 * 1024)
 #define MAX_HEAD (256 * 1024)    /* a response head larger than this is not HTTP we want */
@@ -297,6 +298,7 @@ static void connect_and_send(http_engine *e, http_req *r) {
     end_err(e, c, HTTP_EOTHER, "cannot create a socket: %s", strerror(errno));
     return;
   }
+  rxstamp_enable(c->fd); /* chunk times are the kernel's, not our wake-up's */
   if (r->h1_head_len + r->body_len >= NODELAY_FROM) {
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -624,9 +626,9 @@ void h1_io(http_engine *e, h1_conn *c, uint32_t events) {
   /* Level-triggered: one read per wake-up unless it filled the buffer, so
    * every stream gets its turn. */
   for (int round = 0; round < 4; round++) {
-    ssize_t n = recv(c->fd, e->rbuf, RBUF_SIZE, 0);
+    int64_t now; /* when the kernel got the bytes: the chunks in one read share it */
+    ssize_t n = rxstamp_recv(c->fd, e->rbuf, RBUF_SIZE, &now);
     if (n > 0) {
-      int64_t now = clock_now_ns(); /* the chunks in one read arrived together */
       if (on_bytes(e, c, e->rbuf, (size_t)n, now))
         return;
       if ((size_t)n < RBUF_SIZE)
