@@ -22,6 +22,15 @@ return omni.level {
       markers = "advanced_model",
       run_level = "advanced_model",
     },
+    {
+      -- accuracy compliance: the shipped evaluation set, scored and checked
+      -- against tests/e2e/accuracy/accuracy.json's threshold and baseline
+      name = "accuracy",
+      tests = "tests/e2e/accuracy",
+      files = "test_*_expansion.lua",
+      markers = "advanced_model",
+      run_level = "advanced_model",
+    },
     -- a step may also run a foreign suite and ingest its JUnit XML:
     -- { command = { "pytest", "-m", "core_model and cpu", "--junitxml=python-l3.xml" }, junit = "python-l3.xml" },
   },

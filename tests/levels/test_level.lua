@@ -143,6 +143,10 @@ omni.test("shipped_levels_follow_the_spec", { marks = { "core_model", "cpu" } },
   assert.equal(l3.hardware, "gpu")
   assert.same(l3.steps[1].files, { "test_*_expansion.lua" })
   assert.equal(l3.steps[1].run_level, "advanced_model")
+  -- the spec's L3 is e2e plus accuracy compliance
+  assert.equal(l3.steps[3].name, "accuracy")
+  assert.same(l3.steps[3].tests, { "tests/e2e/accuracy" })
+  assert.equal(l3.steps[3].run_level, "advanced_model")
   local names = {}
   for _, l in ipairs(level.order(l3)) do names[#names + 1] = l.name end
   assert.same(names, { "L1", "L2", "L3" })
