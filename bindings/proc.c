@@ -33,6 +33,11 @@ static int fail(lua_State *L, const char *what, const char *on, int err) {
   return 3;
 }
 
+static const char *const sig_names[] = {"TERM", "KILL", "INT",  "HUP",  "STOP", "CONT",
+                                        "USR1", "USR2", "QUIT", "ABRT", NULL};
+static const int sig_numbers[] = {SIGTERM, SIGKILL, SIGINT,  SIGHUP,  SIGSTOP,
+                                  SIGCONT, SIGUSR1, SIGUSR2, SIGQUIT, SIGABRT};
+
 static const char *opt_string(lua_State *L, int t, const char *key) {
   lua_getfield(L, t, key);
   const char *s = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
@@ -45,6 +50,34 @@ static int opt_bool(lua_State *L, int t, const char *key) {
   int b = lua_toboolean(L, -1);
   lua_pop(L, 1);
   return b;
+}
+
+/* opts.die_with_parent: nil/false -> 0 (none), true -> SIGTERM (a server
+ * gets to stop its own children; KILL would orphan them), or a signal name
+ * ("KILL", ...) or number. */
+static int opt_death_signal(lua_State *L, int t) {
+  int sig = -1;
+  lua_getfield(L, t, "die_with_parent");
+  if (lua_isnil(L, -1) || lua_isboolean(L, -1)) {
+    sig = lua_toboolean(L, -1) ? SIGTERM : 0;
+  } else if (lua_isinteger(L, -1)) {
+    lua_Integer n = lua_tointeger(L, -1);
+    sig = n >= 1 && n < NSIG ? (int)n : -1;
+  } else if (lua_type(L, -1) == LUA_TSTRING) {
+    const char *name = lua_tostring(L, -1);
+    for (int i = 0; sig_names[i] != NULL; i++) {
+      if (strcmp(name, sig_names[i]) == 0)
+        sig = sig_numbers[i];
+    }
+  }
+  if (sig < 0)
+    return luaL_error(
+        L,
+        "bad argument #2 to 'spawn' (die_with_parent must be a boolean, a signal name "
+        "such as \"KILL\" or a signal number, got %s)",
+        luaL_tolstring(L, -1, NULL));
+  lua_pop(L, 1);
+  return sig;
 }
 
 /* spawn(argv, opts) -> pid | nil, message, code */
@@ -108,6 +141,7 @@ static int proc_spawn_l(lua_State *L) {
   lua_getfield(L, 2, "new_group");
   spec.new_group = lua_isnil(L, -1) ? 1 : lua_toboolean(L, -1);
   lua_pop(L, 1);
+  spec.death_signal = opt_death_signal(L, 2);
   int err = 0;
   pid_t pid = proc_spawn(&spec, &err);
   if (pid < 0)
@@ -147,11 +181,6 @@ static int proc_wait_l(lua_State *L) {
   push_status(L, status, &n);
   return n;
 }
-
-static const char *const sig_names[] = {"TERM", "KILL", "INT",  "HUP",  "STOP", "CONT",
-                                        "USR1", "USR2", "QUIT", "ABRT", NULL};
-static const int sig_numbers[] = {SIGTERM, SIGKILL, SIGINT,  SIGHUP,  SIGSTOP,
-                                  SIGCONT, SIGUSR1, SIGUSR2, SIGQUIT, SIGABRT};
 
 /* kill(pid, sig ("TERM", "KILL", ... or a number), group?) -> true | nil, err, code */
 static int proc_kill_l(lua_State *L) {

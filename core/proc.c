@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,7 +35,21 @@ static int open_to(const char *path, int fd, int flags) {
   return 0;
 }
 
-static void child(const proc_spec *s, int errfd) {
+/* The parent-death signal, set after the handlers are reset so that the
+ * signal finds the default action until exec. A parent that died between
+ * fork and prctl would never send it: then the child was already
+ * reparented (getppid() is no longer the spawner) and ends itself at once,
+ * the way the signal would have ended it. */
+static void die_with(int sig, pid_t spawner, int errfd) {
+  if (prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0) != 0)
+    child_fail(errfd, errno);
+  if (getppid() != spawner) {
+    raise(sig);
+    _exit(128 + sig); /* a signal whose default action is not to end */
+  }
+}
+
+static void child(const proc_spec *s, pid_t spawner, int errfd) {
   if (s->new_group)
     setpgid(0, 0);
   /* the worker's handlers and mask must not leak into the program */
@@ -45,6 +60,8 @@ static void child(const proc_spec *s, int errfd) {
     if (sig != SIGKILL && sig != SIGSTOP)
       signal(sig, SIG_DFL);
   }
+  if (s->death_signal > 0)
+    die_with(s->death_signal, spawner, errfd);
   if (s->cwd != NULL && chdir(s->cwd) != 0)
     child_fail(errfd, errno);
   if (open_to(s->stdin_path ? s->stdin_path : "/dev/null", 0, O_RDONLY) != 0)
@@ -72,6 +89,7 @@ pid_t proc_spawn(const proc_spec *s, int *err) {
     *err = errno;
     return -1;
   }
+  pid_t spawner = getpid(); /* before fork: the child compares its getppid() */
   pid_t pid = fork();
   if (pid < 0) {
     *err = errno;
@@ -81,7 +99,7 @@ pid_t proc_spawn(const proc_spec *s, int *err) {
   }
   if (pid == 0) {
     close(p[0]);
-    child(s, p[1]);
+    child(s, spawner, p[1]);
   }
   close(p[1]);
   if (s->new_group)

@@ -3,7 +3,8 @@
 /*
  * Child processes for tests and fixtures (omni.proc): spawn with arguments,
  * extra environment, working folder, output files and an own process group;
- * wait with a timeout; signal one process or its whole group.
+ * wait with a timeout; signal one process or its whole group; optionally a
+ * signal the child gets when its spawner dies, even by SIGKILL.
  */
 #include <stdint.h>
 #include <sys/types.h>
@@ -17,6 +18,12 @@ typedef struct proc_spec {
   const char *stderr_path; /* NULL: inherit; same path as stdout: one shared file */
   int append;              /* open the output files for appending */
   int new_group;           /* the child leads a new process group */
+  /* 0: none. Else the signal the child (its leader only, not its own
+   * children) receives when the *thread* that spawned it ends, however it
+   * ends (PR_SET_PDEATHSIG, kept across exec except for set-user-ID or
+   * file-capability programs). Nothing escalates it: a child that ignores
+   * it lives on. Spawn from a thread that lives as long as the process. */
+  int death_signal;
 } proc_spec;
 
 /* Starts the process; returns its pid, or -1 with *err set to an errno value

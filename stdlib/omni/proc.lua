@@ -33,9 +33,27 @@ end
 
 --- Starts a program. opts: env (table, added to the environment), cwd,
 --- stdin/stdout/stderr (file paths; the same path for both outputs shares
---- one file), append, new_group (default true).
+--- one file), append, new_group (default true), die_with_parent.
+---
+--- `die_with_parent = true` sends the child SIGTERM when the omnilua
+--- process that spawned it dies, however it dies — SIGKILL and crashes
+--- included, where no handler of omnilua's runs (Linux's PR_SET_PDEATHSIG,
+--- set between fork and exec; a spawner already gone by then makes the
+--- child end at once). A signal name ("KILL", "INT", ...) or number picks
+--- another signal. What it does not do:
+---   * no escalation: nobody is left to send KILL after a grace, so a child
+---     that ignores or survives the signal lives on (give "KILL" for those);
+---   * the leader only: the signal goes to the spawned process, not to its
+---     group, so its own children go only if it stops them (TERM lets a
+---     server do that; KILL would orphan them);
+---   * the kernel ties it to the spawning *thread*: omnilua runs Lua on its
+---     main thread, which lives as long as the process, so in omnilua this
+---     is the process's death;
+---   * it is dropped when the program is set-user-ID or has file capabilities.
+--- Servers started by omni.server (the omni_server fixture, `omnilua soak`)
+--- use it by default.
 ---@param argv string[]
----@param opts? table
+---@param opts? omni.core.proc.SpawnOptions
 ---@return omni.Process? p
 ---@return string? err
 ---@return string? code

@@ -7,6 +7,8 @@
 --- print(s.base_url)          -- http://127.0.0.1:<free port>/v1
 --- s:stop()                   -- SIGTERM to the group, grace, SIGKILL
 --- ```
+--- A started server also gets SIGTERM if this omnilua dies without stopping
+--- it (SIGKILL, a crash): omni.proc's die_with_parent.
 --- The command comes from a template. The real engine (reference §2):
 ---   vllm serve {model} --omni --host {host} --port {port}
 ---        --stage-configs-path {stage_config} --stage-init-timeout 120 {server_args}
@@ -367,7 +369,9 @@ end
 --- lists the model. param: model, stage_config, server_args, env, update,
 --- delete, engine ("dummy" | "vllm"), template, port, host,
 --- startup_timeout. opts: run_level, log_dir, api_key (for /v1/models),
---- cwd, grace.
+--- cwd, grace, die_with_parent (omni.proc.spawn's option; default true:
+--- the server gets SIGTERM when the omnilua that started it dies, SIGKILL
+--- included; false lets it outlive omnilua).
 ---@param param table
 ---@param opts? table
 ---@return omni.Server? server, string? err, string? code
@@ -413,8 +417,15 @@ function M.start_once(param, opts, engine, stage_config)
   end
   local env = { VLLM_WORKER_MULTIPROC_METHOD = engine ~= "dummy" and "spawn" or nil }
   for k, v in pairs(param.env or {}) do env[k] = tostring(v) end
+  -- A server a test or a soak started must not outlive it, even when the
+  -- omnilua that started it is SIGKILLed (no handler, no stop()): the leader
+  -- gets SIGTERM then and stops its own workers (KILL would orphan them).
+  -- Nothing here is meant to outlive its omnilua: a soak's --resume starts a
+  -- new server and never reattaches to the old one.
+  local die = opts.die_with_parent
+  if die == nil then die = true end
   local p, err = proc.spawn(s.argv, { stdout = s.log_path, stderr = s.log_path, append = true, env = env,
-    cwd = opts.cwd, new_group = true })
+    cwd = opts.cwd, new_group = true, die_with_parent = die })
   if not p then return failure(s, nil, "could not be started: " .. tostring(err), "ESPAWN") end
   s.proc, s.pid = p, p.pid
   local timeout = param.startup_timeout or opts.startup_timeout or M.STARTUP_TIMEOUT[engine] or 1200

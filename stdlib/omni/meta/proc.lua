@@ -14,6 +14,7 @@ local M = {}
 ---@field stderr? string file for standard error (the same path as stdout shares one file)
 ---@field append? boolean append to stdout/stderr files instead of truncating them
 ---@field new_group? boolean lead a new process group (default true)
+---@field die_with_parent? boolean|string|integer when the spawning omnilua dies (SIGKILL included): true sends the child SIGTERM, a name ("KILL", "INT", ...) or number another signal; the leader only, no escalation (PR_SET_PDEATHSIG; see omni.proc.spawn). Default false
 
 --- Starts `argv[1]` with arguments `argv[2..]` (looked up on PATH).
 ---@param argv string[]
