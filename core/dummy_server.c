@@ -117,8 +117,12 @@ dummy_server *dummy_server_new(const dummy_config *cfg, char *err, size_t errlen
   }
   s->lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
-  if (s->lfd >= 0)
+  if (s->lfd >= 0) {
     setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* Accepted sockets inherit it, and the kernel's stamping is switched on
+     * now, not by the first client (whose first packets would go unstamped). */
+    rxstamp_enable(s->lfd);
+  }
   if (s->lfd < 0 || bind(s->lfd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(s->lfd, 4096) != 0) {
     int e = errno;
     snprintf(err, errlen, "cannot listen on %s port %d: %s%s", s->host, cfg->port, strerror(e),
@@ -449,7 +453,7 @@ static void on_accept(dummy_server *s) {
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    rxstamp_enable(fd);
+    rxstamp_enable(fd); /* inherited from the listener already; kept for clarity */
     conn *c = calloc(1, sizeof *c);
     if (!c) {
       close(fd);

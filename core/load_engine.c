@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http_engine.h"
 #include "load_internal.h"
+#include "net_rxstamp.h"
 
 typedef struct pending {
   char *body;
@@ -24,6 +26,7 @@ struct load_run {
   size_t finished, failed, chunks;
   size_t nwarm, warm_done, warm_failed; /* warm-up requests come first in the engine */
   int started;
+  int stamp_fd; /* keeps the kernel's receive stamping on (net_rxstamp.h) */
 };
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
@@ -38,6 +41,7 @@ load_run *load_new(const load_opts *o, size_t n, char *err, size_t errlen) {
     goto nomem;
   r->o = *o;
   r->n = n;
+  r->stamp_fd = rxstamp_hold();
   r->url = strdup(o->url);
   r->bearer = dup_or_null(o->bearer);
   r->todo = calloc(n ? n : 1, sizeof *r->todo);
@@ -62,6 +66,8 @@ void load_free(load_run *r) {
   if (!r)
     return;
   http_engine_free(r->e);
+  if (r->stamp_fd >= 0)
+    close(r->stamp_fd);
   for (size_t i = 0; r->todo && i < r->n; i++)
     free(r->todo[i].body);
   for (size_t i = 0; r->recs && i < r->n; i++)

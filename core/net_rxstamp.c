@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 
@@ -11,6 +12,15 @@
 int rxstamp_enable(int fd) {
   int one = 1;
   return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+}
+
+int rxstamp_hold(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && rxstamp_enable(fd) != 0) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
 }
 
 int64_t rxstamp_to_mono(int64_t stamp_wall_ns, int64_t now_wall_ns, int64_t now_mono_ns) {

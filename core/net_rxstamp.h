@@ -21,6 +21,11 @@
  * then fall back to the present time). */
 int rxstamp_enable(int fd);
 
+/* A socket that holds the kernel's stamping switched on until it is closed
+ * (-1 if it cannot): made before the first measured request, so that its
+ * packets are stamped too. */
+int rxstamp_hold(void);
+
 /* recv(fd, buf, len, 0) that also sets *at (when n > 0) to the monotonic
  * time at which the kernel received the last of the bytes returned, or to
  * the present time where the kernel gave no stamp. */
