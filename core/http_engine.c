@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "grow.h"
 #include "http_internal.h"
 
 const char *http_err_code(http_err e) {
@@ -22,18 +23,9 @@ const char *http_err_code(http_err e) {
   return (unsigned)e < sizeof names / sizeof *names ? names[e] : "EOTHER";
 }
 
+/* The transports' name for the shared grow_array (core/grow.c). */
 int http_grow(void *pp, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap)
-    return 0;
-  size_t c = *cap ? *cap : 16;
-  while (c < need)
-    c *= 2;
-  void *n = realloc(*(void **)pp, c * elem);
-  if (!n)
-    return -1;
-  *(void **)pp = n;
-  *cap = c;
-  return 0;
+  return grow_array(pp, cap, need, elem);
 }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }

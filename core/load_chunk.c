@@ -2,35 +2,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_engine.h"
+#include "grow.h"
 #include "load_internal.h"
 #include "load_json.h"
 #include "media_base64.h"
 #include "media_wav_decode.h"
 
-static int grow(void *pp, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap)
-    return 0;
-  size_t c = *cap ? *cap : 16;
-  while (c < need)
-    c *= 2;
-  void *n = realloc(*(void **)pp, c * elem);
-  if (!n)
-    return -1;
-  *(void **)pp = n;
-  *cap = c;
-  return 0;
-}
-
 static void push_time(int64_t **v, size_t *n, size_t *cap, int64_t t) {
-  if (grow(v, cap, *n + 1, sizeof **v) == 0)
+  if (grow_array(v, cap, *n + 1, sizeof **v) == 0)
     (*v)[(*n)++] = t;
 }
 
 static void add_text(load_record *rec, const lj_str *s, int keep) {
   if (!keep || !s->set || s->n == 0)
     return;
-  if (grow(&rec->text, &rec->text_cap, rec->text_len + s->n + 1, 1) != 0)
+  if (grow_array(&rec->text, &rec->text_cap, rec->text_len + s->n + 1, 1) != 0)
     return;
   char *dst = rec->text + rec->text_len;
   long n = (long)s->n;
@@ -52,7 +38,7 @@ static int decode_audio(load_record *rec, const char *p, size_t n) {
   }
   if (n == 0)
     return 0;
-  if (grow(&rec->audio, &rec->audio_cap, rec->audio_len + n / 4 * 3 + 3, 1) != 0)
+  if (grow_array(&rec->audio, &rec->audio_cap, rec->audio_len + n / 4 * 3 + 3, 1) != 0)
     return 1;
   size_t got = 0;
   char err[96];
@@ -97,8 +83,13 @@ static int read_string_or_skip(lj_cur *c, lj_str *out) {
   return lj_skip(c);
 }
 
-/* {"data": "..."} of an audio object (other members skipped). */
-static int read_audio(lj_cur *c, lj_str *out) {
+/* Reads (or skips) the value of member k; 0, or -1 when malformed. */
+typedef int (*member_reader)(lj_cur *c, const char *k, size_t kl, void *ctx);
+
+/* Walks the members of the object at the cursor through read_member; a value
+ * that is not an object is skipped whole. 0, or -1 when malformed. Static
+ * inline: each reader below is a constant here, so the call folds in. */
+static inline int read_members(lj_cur *c, member_reader read_member, void *ctx) {
   if (lj_peek(c) != '{')
     return lj_skip(c);
   lj_obj_begin(c);
@@ -106,124 +97,98 @@ static int read_audio(lj_cur *c, lj_str *out) {
   size_t kl;
   int r;
   while ((r = lj_obj_next(c, &k, &kl)) == 1) {
-    if ((lj_key_is(k, kl, "data") ? read_string_or_skip(c, out) : lj_skip(c)) != 0)
+    if (read_member(c, k, kl, ctx) != 0)
       return -1;
   }
   return r;
 }
 
+/* Where one choice's content and audio.data go. */
+typedef struct choice_slot {
+  lj_str *content, *audio;
+} choice_slot;
+
+/* {"data": "..."} of an audio object (other members skipped). */
+static int audio_member(lj_cur *c, const char *k, size_t kl, void *ctx) {
+  return lj_key_is(k, kl, "data") ? read_string_or_skip(c, ctx) : lj_skip(c);
+}
+
 /* message / delta: content and audio.data. */
-static int read_message(lj_cur *c, lj_str *content, lj_str *audio) {
-  if (lj_peek(c) != '{')
-    return lj_skip(c);
-  lj_obj_begin(c);
-  const char *k;
-  size_t kl;
-  int r;
-  while ((r = lj_obj_next(c, &k, &kl)) == 1) {
-    int rc;
-    if (lj_key_is(k, kl, "content"))
-      rc = read_string_or_skip(c, content);
-    else if (lj_key_is(k, kl, "audio"))
-      rc = read_audio(c, audio);
-    else
-      rc = lj_skip(c);
-    if (rc != 0)
-      return -1;
-  }
-  return r;
+static int message_member(lj_cur *c, const char *k, size_t kl, void *ctx) {
+  choice_slot *slot = ctx;
+  if (lj_key_is(k, kl, "content"))
+    return read_string_or_skip(c, slot->content);
+  if (lj_key_is(k, kl, "audio"))
+    return read_members(c, audio_member, slot->audio);
+  return lj_skip(c);
+}
+
+static int choice_member(lj_cur *c, const char *k, size_t kl, void *ctx) {
+  choice_slot *slot = ctx;
+  if (lj_key_is(k, kl, "message") || lj_key_is(k, kl, "delta"))
+    return read_members(c, message_member, slot);
+  if (lj_key_is(k, kl, "text"))
+    return read_string_or_skip(c, slot->content);
+  return lj_skip(c);
 }
 
 static int read_choice(lj_cur *c, fields *f) {
   size_t i = f->nchoices++;
-  if (i >= 8 || lj_peek(c) != '{')
+  if (i >= 8)
     return lj_skip(c);
-  lj_obj_begin(c);
-  const char *k;
-  size_t kl;
-  int r;
-  while ((r = lj_obj_next(c, &k, &kl)) == 1) {
-    int rc;
-    if (lj_key_is(k, kl, "message") || lj_key_is(k, kl, "delta"))
-      rc = read_message(c, &f->content[i], &f->audio[i]);
-    else if (lj_key_is(k, kl, "text"))
-      rc = read_string_or_skip(c, &f->content[i]);
-    else
-      rc = lj_skip(c);
-    if (rc != 0)
-      return -1;
-  }
-  return r;
+  choice_slot slot = {&f->content[i], &f->audio[i]};
+  return read_members(c, choice_member, &slot);
 }
 
-static int read_usage(lj_cur *c, fields *f) {
-  if (lj_peek(c) != '{')
-    return lj_skip(c);
-  lj_obj_begin(c);
-  const char *k;
-  size_t kl;
-  int r;
-  while ((r = lj_obj_next(c, &k, &kl)) == 1) {
-    int num = lj_peek(c) == '-' || (lj_peek(c) >= '0' && lj_peek(c) <= '9');
-    int rc;
-    if (num && lj_key_is(k, kl, "completion_tokens"))
-      rc = lj_number(c, &f->completion_tokens), f->has_completion = 1;
-    else if (num && lj_key_is(k, kl, "prompt_tokens"))
-      rc = lj_number(c, &f->prompt_tokens), f->has_prompt = 1;
-    else
-      rc = lj_skip(c);
-    if (rc != 0)
-      return -1;
+static int usage_member(lj_cur *c, const char *k, size_t kl, void *ctx) {
+  fields *f = ctx;
+  int num = lj_peek(c) == '-' || (lj_peek(c) >= '0' && lj_peek(c) <= '9');
+  if (num && lj_key_is(k, kl, "completion_tokens")) {
+    f->has_completion = 1;
+    return lj_number(c, &f->completion_tokens);
   }
-  return r;
+  if (num && lj_key_is(k, kl, "prompt_tokens")) {
+    f->has_prompt = 1;
+    return lj_number(c, &f->prompt_tokens);
+  }
+  return lj_skip(c);
 }
 
-static int read_error(lj_cur *c, fields *f) {
-  f->has_error = 1;
-  if (lj_peek(c) != '{')
-    return lj_skip(c);
-  lj_obj_begin(c);
-  const char *k;
-  size_t kl;
-  int r;
-  while ((r = lj_obj_next(c, &k, &kl)) == 1) {
-    if ((lj_key_is(k, kl, "message") ? read_string_or_skip(c, &f->error_message) : lj_skip(c)) != 0)
-      return -1;
+static int error_member(lj_cur *c, const char *k, size_t kl, void *ctx) {
+  fields *f = ctx;
+  return lj_key_is(k, kl, "message") ? read_string_or_skip(c, &f->error_message) : lj_skip(c);
+}
+
+/* A member of the answer's top-level object. */
+static int answer_member(lj_cur *c, const char *k, size_t kl, void *ctx) {
+  fields *f = ctx;
+  if (lj_key_is(k, kl, "choices") && lj_peek(c) == '[') {
+    lj_arr_begin(c);
+    int a;
+    while ((a = lj_arr_next(c)) == 1)
+      if (read_choice(c, f) != 0)
+        return -1;
+    return a;
   }
-  return r;
+  if (lj_key_is(k, kl, "usage"))
+    return read_members(c, usage_member, f);
+  if (lj_key_is(k, kl, "modality"))
+    return read_string_or_skip(c, &f->modality);
+  if (lj_key_is(k, kl, "error")) {
+    f->has_error = 1;
+    return read_members(c, error_member, f);
+  }
+  return lj_skip(c);
 }
 
 /* 0 when the text is one JSON object (fields filled), -1 otherwise. */
 static int read_fields(const char *p, size_t n, fields *f) {
   memset(f, 0, sizeof *f);
   lj_cur c = {p, p + n, 0};
-  if (!lj_obj_begin(&c))
+  if (lj_peek(&c) != '{')
     return -1;
-  const char *k;
-  size_t kl;
-  int r;
-  while ((r = lj_obj_next(&c, &k, &kl)) == 1) {
-    int rc;
-    if (lj_key_is(k, kl, "choices") && lj_peek(&c) == '[') {
-      lj_arr_begin(&c);
-      int a;
-      while ((a = lj_arr_next(&c)) == 1)
-        if (read_choice(&c, f) != 0)
-          return -1;
-      rc = a;
-    } else if (lj_key_is(k, kl, "usage")) {
-      rc = read_usage(&c, f);
-    } else if (lj_key_is(k, kl, "modality")) {
-      rc = read_string_or_skip(&c, &f->modality);
-    } else if (lj_key_is(k, kl, "error")) {
-      rc = read_error(&c, f);
-    } else {
-      rc = lj_skip(&c);
-    }
-    if (rc != 0)
-      return -1;
-  }
-  if (r != 0 || lj_peek(&c) != 0) /* malformed, or bytes after the object */
+  /* malformed, or bytes after the object */
+  if (read_members(&c, answer_member, f) != 0 || lj_peek(&c) != 0)
     return -1;
   return 0;
 }
