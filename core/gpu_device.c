@@ -7,27 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Checks the index and makes it the calling thread's current device. */
-static int select_device(const gpu_runtime *rt, int index, char *why, size_t len,
-                         const char **code) {
-  if (index < 0 || index >= rt->device_count) {
-    snprintf(why, len, "no GPU device %d (%d device%s: 0..%d)", index, rt->device_count,
-             rt->device_count == 1 ? "" : "s", rt->device_count - 1);
-    *code = "ENODEV";
-    return -1;
-  }
-  int err = rt->set_device(index);
-  if (err != 0) {
-    gpu_runtime_error(rt, "cudaSetDevice", err, why, len);
-    *code = "ECUDA";
-    return -1;
-  }
-  return 0;
-}
-
 static int memory_locked(const gpu_runtime *rt, int index, uint64_t *total, uint64_t *free_bytes,
                          char *why, size_t len, const char **code) {
-  if (select_device(rt, index, why, len, code) != 0)
+  if (gpu_runtime_select(rt, index, why, len, code) != 0)
     return -1;
   size_t f = 0, t = 0;
   int err = rt->mem_get_info(&f, &t);

@@ -39,11 +39,8 @@ static void set_phase(gpu_hog *h, int phase) {
 static void *hog_main(void *arg) {
   gpu_hog *h = arg;
   void *ptr = NULL;
-  int err = h->rt->set_device(h->device);
-  if (err != 0) {
-    gpu_runtime_error(h->rt, "cudaSetDevice", err, h->why, sizeof h->why);
-    h->code = "ECUDA";
-  } else if ((err = h->rt->malloc_(&ptr, (size_t)h->bytes)) != 0) {
+  int err = gpu_runtime_select(h->rt, h->device, h->why, sizeof h->why, &h->code);
+  if (err == 0 && (err = h->rt->malloc_(&ptr, (size_t)h->bytes)) != 0) {
     char cuda[200];
     gpu_runtime_error(h->rt, "cudaMalloc", err, cuda, sizeof cuda);
     snprintf(h->why, sizeof h->why, "cannot hold %llu bytes on GPU %d: %s",
@@ -94,10 +91,7 @@ int gpu_hog_start(int device, uint64_t bytes, double seconds, gpu_hog **out, cha
   const gpu_runtime *rt = gpu_runtime_acquire(why, len, code);
   if (!rt)
     return -1;
-  if (device < 0 || device >= rt->device_count) {
-    snprintf(why, len, "no GPU device %d (%d device%s)", device, rt->device_count,
-             rt->device_count == 1 ? "" : "s");
-    *code = "ENODEV";
+  if (gpu_runtime_check_device(rt, device, why, len, code) != 0) {
     gpu_runtime_release();
     return -1;
   }

@@ -44,6 +44,28 @@ void gpu_runtime_error(const gpu_runtime *r, const char *call, int err, char *wh
   snprintf(why, len, "%s: %s (error %d)", call, text ? text : "unknown CUDA error", err);
 }
 
+int gpu_runtime_check_device(const gpu_runtime *r, int index, char *why, size_t len,
+                             const char **code) {
+  if (index >= 0 && index < r->device_count)
+    return 0;
+  snprintf(why, len, "no GPU device %d (%d device%s: 0..%d)", index, r->device_count,
+           r->device_count == 1 ? "" : "s", r->device_count - 1);
+  *code = "ENODEV";
+  return -1;
+}
+
+int gpu_runtime_select(const gpu_runtime *r, int index, char *why, size_t len, const char **code) {
+  if (gpu_runtime_check_device(r, index, why, len, code) != 0)
+    return -1;
+  int err = r->set_device(index);
+  if (err != 0) {
+    gpu_runtime_error(r, "cudaSetDevice", err, why, len);
+    *code = "ECUDA";
+    return -1;
+  }
+  return 0;
+}
+
 #ifdef OMNILUA_HAVE_CUDA
 static void *open_library(void) {
   const char *env = forced_path[0] ? forced_path : getenv("OMNILUA_CUDART");

@@ -26,6 +26,13 @@ typedef struct gpu_runtime {
  * usable. Every successful acquire is paired with gpu_runtime_release. */
 const gpu_runtime *gpu_runtime_acquire(char *why, size_t len, const char **code);
 void gpu_runtime_release(void);
+/* 0 when index names one of rt's devices; else -1, why "no GPU device 3
+ * (1 device: 0..0)" and *code "ENODEV". */
+int gpu_runtime_check_device(const gpu_runtime *rt, int index, char *why, size_t len,
+                             const char **code);
+/* Checks the index and makes it the calling thread's current device (-1 and
+ * "ECUDA" when cudaSetDevice fails). */
+int gpu_runtime_select(const gpu_runtime *rt, int index, char *why, size_t len, const char **code);
 /* Formats "<call>: <CUDA message> (error N)" into why. */
 void gpu_runtime_error(const gpu_runtime *rt, const char *call, int err, char *why, size_t len);
 
