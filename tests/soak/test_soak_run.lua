@@ -1,7 +1,9 @@
 -- `omnilua soak` end to end against the dummy: a short soak (series,
 -- windows, results per threshold, HTML charts), a soak killed with SIGKILL
--- (its data stays readable) and resumed, a server killed mid-soak (recorded,
--- restarted, judged), a server that may not be restarted, bad config.
+-- (its server goes with it, its data stays readable) and resumed, what a
+-- killed soak's server left in its group stopped by --resume, a server
+-- killed mid-soak (recorded, restarted, judged), a server that may not be
+-- restarted, bad config.
 -- Every test checks that no server it caused is left running.
 local omni = require "omni"
 local assert = require "omni.assert"
@@ -11,6 +13,7 @@ local host = require "omni.core.host"
 local faults = require "omni.faults"
 local cjson = require "cjson"
 local series = require "omni.soak.series"
+local procstat = require "omni.core.procstat"
 
 local HERE = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/soak")
 local SAMPLES = HERE .. "/samples"
@@ -121,21 +124,57 @@ omni.test("short_soak_against_dummy", { marks = { "cpu" }, timeout = 90 }, funct
   assert.contains(h, '<tr class="passed"><td>error_rate_max</td>')
 end)
 
-omni.test("killed_soak_keeps_data_and_resumes", { marks = { "cpu" }, timeout = 90 }, function(tmp_path)
+-- whether any process of the group runs (not a zombie): the leader or what it left
+local function group_running(pgid)
+  local g = procstat.group(pgid)
+  for _, p in ipairs(g and g.list or {}) do if p.state ~= "Z" then return true end end
+  return false
+end
+
+local function gone_within(seconds, cond)
+  local deadline = clock.now_ns() + math.floor(seconds * 1e9)
+  while cond() do
+    if clock.now_ns() >= deadline then return false end
+    clock.sleep(0.05)
+  end
+  return true
+end
+
+-- Starts a soak of `sample` in the background, waits for its second window
+-- and SIGKILLs it (no handler of omnilua's runs). Returns the series path and
+-- the pid (= process group) of its server.
+local function killed_soak(tmp_path, sample, name, duration)
   local out = tmp_path .. "/out"
-  local path = out .. "/short.jsonl"
-  local p = assert(proc.spawn({ host.exe, "soak", SAMPLES .. "/short.json", "--out", out, "--duration", "8s" },
+  local path = out .. "/" .. name .. ".jsonl"
+  local p = assert(proc.spawn({ host.exe, "soak", SAMPLES .. "/" .. sample, "--out", out, "--duration", duration },
     { stdout = tmp_path .. "/log", stderr = tmp_path .. "/log" }))
-  wait_for(path, '"kind":"window"', 20)
-  wait_for(path, '"index":2', 20)
+  local ok, err = pcall(function() -- two windows written (their numbers start after the server's start)
+    local deadline = clock.now_ns() + 30e9
+    while select(2, (read(path) or ""):gsub('"kind":"window"', "")) < 2 do
+      if clock.now_ns() >= deadline then error("timed out waiting for two windows in " .. path, 0) end
+      clock.sleep(0.05)
+    end
+  end)
   p:signal("KILL")
-  p:wait(10)
-  -- the killed soak's server lives on (SIGKILL cannot be caught, omni.proc
-  -- has no parent-death signal); --resume stops it
+  local _, sig = p:wait(10)
   local left = server_pids(path)
+  if not ok then
+    for _, pid in ipairs(left) do faults.kill(pid, "KILL", { group = true }) end
+    error(err, 0)
+  end
+  assert.equal(sig, 9)
   assert.equal(#left, 1)
-  clock.sleep(0.3)
-  assert.truthy(alive(left[1]), "the server died with the soak: this test no longer tests the resume's clean-up")
+  return path, left[1], out
+end
+
+omni.test("killed_soak_takes_its_server_along_and_resumes", { marks = { "cpu" }, timeout = 90 }, function(tmp_path)
+  local path, pid, out = killed_soak(tmp_path, "short.json", "short", "8s")
+  -- the server got SIGTERM from the kernel when the soak died (omni.proc's
+  -- die_with_parent) and shut down: nothing waits for --resume
+  local gone = gone_within(5, function() return group_running(pid) end)
+  if not gone then faults.kill(pid, "KILL", { group = true }) end
+  assert.truthy(gone, "server " .. pid .. " outlived the SIGKILLed soak by 5 s")
+  assert.contains(read(out .. "/short.server.log") or "", "listening on")
   local s = assert(series.read(path))
   assert.truthy(#s.windows >= 2)
   assert.equal(#s.ends, 0)
@@ -146,27 +185,15 @@ omni.test("killed_soak_keeps_data_and_resumes", { marks = { "cpu" }, timeout = 9
   assert.equal(r.code, 0, r.stdout .. r.stderr)
   assert_no_server_left(path)
   local s2 = assert(series.read(path))
-  local stopped, new_pid
+  local new_pid
   for _, e in ipairs(s2.events) do
-    if e.what == "leftover_server_stopped" then stopped = e end
-    if e.what == "server_started" and math.tointeger(e.pid) ~= left[1] then new_pid = math.tointeger(e.pid) end
+    assert.falsy(e.what == "leftover_server_stopped" or e.what == "leftover_server_not_stopped",
+      "a server was left over: " .. tostring(e.what) .. " " .. tostring(e.detail))
+    if e.what == "server_started" and math.tointeger(e.pid) ~= pid then new_pid = math.tointeger(e.pid) end
   end
-  assert.not_nil(stopped, "no leftover_server_stopped event")
-  assert.equal(math.tointeger(stopped.pid), left[1])
-  assert.falsy(alive(left[1]))
   assert.not_nil(new_pid, "the resumed soak started no server of its own")
-  -- the old server was stopped before the new one started
-  local order = {}
-  for _, e in ipairs(s2.events) do order[#order + 1] = e.what end
-  local i_stop, i_new
-  for k, what in ipairs(order) do
-    if what == "leftover_server_stopped" then i_stop = k end
-    if what == "server_started" and k > 1 and not i_new and i_stop then i_new = k end
-  end
-  assert.truthy(i_stop and i_new and i_stop < i_new, table.concat(order, ", "))
   assert.equal(#s2.metas, 2)
   assert.truthy(s2.metas[2].resumed)
-  assert.equal(s2.events[#s2.events].what ~= nil, true)
   local resumed = false
   for _, e in ipairs(s2.events) do if e.what == "resumed" then resumed = true end end
   assert.truthy(resumed)
@@ -179,6 +206,37 @@ omni.test("killed_soak_keeps_data_and_resumes", { marks = { "cpu" }, timeout = 9
   local r3 = soak({ SAMPLES .. "/short.json", "--out", out, "--duration", "8s", "--resume" })
   assert.equal(r3.code, 0, r3.stdout .. r3.stderr)
   assert.equal(#assert(series.read(path)).metas, 2)
+end)
+
+-- The parent-death signal reaches the group's leader only. A wrapper shell
+-- that does not exec its server (samples/wrapper.json) dies of the SIGTERM
+-- and leaves the server running in its group: --resume stops that group.
+omni.test("resume_stops_what_a_killed_soak_left", { marks = { "cpu" }, timeout = 90 }, function(tmp_path)
+  local path, pid, out = killed_soak(tmp_path, "wrapper.json", "wrapper", "5s")
+  local ok, err = pcall(function()
+    -- the leader (the shell) ends; the server it forked stays in the group
+    assert.truthy(gone_within(5, function() return alive(pid) end), "the wrapper shell " .. pid .. " outlived the soak")
+    clock.sleep(0.3)
+    assert.truthy(group_running(pid), "nothing of the wrapper's group was left: this test no longer tests the resume's clean-up")
+    local r = soak({ SAMPLES .. "/wrapper.json", "--out", out, "--duration", "5s", "--resume" })
+    assert.equal(r.code, 0, r.stdout .. r.stderr)
+    assert.falsy(group_running(pid), "--resume left process group " .. pid .. " running")
+    assert_no_server_left(path)
+    local s2 = assert(series.read(path))
+    local i_stop, i_new
+    for k, e in ipairs(s2.events) do
+      if e.what == "leftover_server_stopped" then
+        assert.equal(math.tointeger(e.pid), pid)
+        i_stop = k
+      end
+      if e.what == "server_started" and math.tointeger(e.pid) ~= pid and i_stop and not i_new then i_new = k end
+    end
+    assert.not_nil(i_stop, "no leftover_server_stopped event")
+    assert.not_nil(i_new, "no server started after the leftover was stopped")
+    assert.equal(s2.ends[#s2.ends].reason, "done")
+  end)
+  faults.kill(pid, "KILL", { group = true }) -- whatever a failure above left
+  if not ok then error(err, 0) end
 end)
 
 omni.test("server_death_recorded_and_restarted", { marks = { "cpu" }, timeout = 90 }, function(tmp_path)

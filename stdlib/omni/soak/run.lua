@@ -111,8 +111,10 @@ function M.run(test, opts)
     thresholds = test.thresholds, confidence = test.confidence, note = soak.note })
   if prev then
     event("resumed", string.format("continuing at t=%gs after %d windows", t_offset, #prev.windows))
-    -- a soak killed with SIGKILL could not stop its server (no parent-death
-    -- signal in omni.proc): stop the group the series says it started
+    -- a soak killed with SIGKILL could not stop its server's group itself:
+    -- the leader got SIGTERM from the kernel (die_with_parent), but a leader
+    -- that ignores it, or group members it did not stop, may still run.
+    -- Stop the groups the series says it started.
     for _, e in ipairs(prev.events) do
       if e.what == "server_started" or e.what == "server_restarted" then
         local done, why = server_mod.stop_leftover(e)

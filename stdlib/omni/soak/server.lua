@@ -9,9 +9,12 @@
 ---     taken), keeping the dead server's log (omni.server truncates the log
 ---     of a port it starts on, so each log is moved to `<log>`, `<log>.2`, ...);
 ---   * how the leader ended ("signal 9", "exit 1"), for the death event;
----   * stopping a server left running by a soak that was SIGKILLed
----     (`M.stop_leftover`, used by --resume): omni.proc has no
----     PR_SET_PDEATHSIG, so the server outlives a killed soak.
+---   * stopping what a soak that was SIGKILLed left running
+---     (`M.stop_leftover`, used by --resume). The server's leader gets
+---     SIGTERM when the soak dies (omni.proc's die_with_parent), but only
+---     the leader and without escalation: a leader that ignores TERM, or
+---     processes of its group it does not stop (a wrapper shell that does
+---     not exec its server), live on until --resume.
 ---
 ---   local s = assert(server.new(sp, { log = out .. "/t.server.log" }))
 ---   assert(s:start()); print(s:url(), s.pid); s:stop()
@@ -87,7 +90,11 @@ local function start_on(self, port)
   local param = {}
   for k, v in pairs(self.param) do param[k] = v end
   param.port = port
-  return omni_server.start(param, { log_dir = self.log_dir, grace = self.grace })
+  -- die_with_parent: a soak runs for hours and may be SIGKILLed (OOM
+  -- killer, a CI timeout); its server must not run on unwatched. Nothing
+  -- wants it to outlive the soak: --resume starts a new server and never
+  -- reattaches to the old one, and there is no detached mode.
+  return omni_server.start(param, { log_dir = self.log_dir, grace = self.grace, die_with_parent = true })
 end
 
 --- Starts the server and waits until it is ready. A restart (a second
