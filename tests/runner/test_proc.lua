@@ -180,3 +180,31 @@ omni.test("die_with_parent_bad_values_raise", {}, function()
   assert.raises(function() proc.spawn({ "true" }, { die_with_parent = 0 }) end, "die_with_parent must be")
   assert.raises(function() proc.spawn({ "true" }, { die_with_parent = {} }) end, "die_with_parent must be")
 end)
+
+omni.test("omni_server_started_server_dies_with_its_omnilua", { timeout = 60 }, function(tmp_path)
+  -- what the omni_server fixture and `omnilua soak` use: on by default
+  local script = tmp_path .. "/start_server.lua"
+  local f = assert(io.open(script, "w"))
+  f:write(string.format([[
+local s = assert(require("omni.server").start({ model = "omni-dummy", stage_config = "dummy.yaml" }, { log_dir = %q }))
+io.stdout:write(s.pid, "\n")
+io.stdout:flush()
+require("omni.core.clock").sleep(30) -- SIGKILLed long before
+]], tmp_path))
+  f:close()
+  local out = tmp_path .. "/pid.txt"
+  local p = assert(proc.spawn({ host.exe, "lua", script }, { stdout = out, stderr = tmp_path .. "/err.txt" }))
+  local pid
+  local started = poll(30, function()
+    pid = math.tointeger(tonumber((read(out) or ""):match("^(%d+)\n")))
+    return pid ~= nil or not p:alive()
+  end) and pid ~= nil
+  local ok, err = pcall(function()
+    assert.truthy(started, "no server: " .. tostring(read(tmp_path .. "/err.txt")))
+    kill_intermediate(p)
+    assert.truthy(poll(5, function() return not running(pid) end), "server " .. pid .. " outlived its omnilua")
+  end)
+  cleanup(pid)
+  p:stop(1)
+  if not ok then error(err, 0) end
+end)
