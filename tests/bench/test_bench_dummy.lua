@@ -10,6 +10,7 @@ local run = require "omni.bench.run"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local dummy = dofile(here .. "dummy_helper.lua")
+local write = dofile(here .. "../helpers.lua").write
 
 omni.fixture("slow_dummy", { scope = "module" }, function()
   local d = dummy.start({ "--ttft-ms", "30", "--itl-ms", "8", "--text-only" })
@@ -61,12 +62,6 @@ omni.test("connection_refused_is_a_failed_request", { timeout = 30 }, function()
   assert.equal(res.failed, 3)
   assert.match(recs[1].error, "ECONNREFUSED")
 end)
-
-local function write(path, s)
-  local f = assert(io.open(path, "w"))
-  f:write(s)
-  f:close()
-end
 
 local function nightly_file(dir, bp)
   local path = dir .. "/nightly.json"

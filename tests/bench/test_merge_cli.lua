@@ -14,6 +14,7 @@ local P = { backend = "openai-chat", label = "openai-chat", model = "omni-dummy"
 
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/bench"
 local traces = dofile(HERE .. "/traces.lua")
+local helpers = dofile(HERE .. "/../helpers.lua")
 local slice = traces.slice
 
 -- a deterministic trace of n requests with varied latencies (some failed)
@@ -28,12 +29,7 @@ local function params(n) -- P with num_prompts = n
   return o
 end
 
-local function read(path)
-  local f = assert.not_nil(io.open(path, "r"), path)
-  local v = cjson.decode(f:read("a"))
-  f:close()
-  return v
-end
+local function read_json(path) return cjson.decode(assert.not_nil(helpers.read(path), path)) end
 
 omni.test("merge_two_hosts_via_cli_is_exact", { timeout = 60 }, function(tmp_path)
   local reqs, recs = trace(101, 11)
@@ -47,7 +43,7 @@ omni.test("merge_two_hosts_via_cli_is_exact", { timeout = 60 }, function(tmp_pat
   assert.equal(r.code, 0, r.stderr)
   assert.contains(r.stdout, "merged 2 bench results (101 requests): " .. tmp_path .. "/all.bench.json")
 
-  local m, whole = read(tmp_path .. "/all.bench.json"), read(tmp_path .. "/single.json")
+  local m, whole = read_json(tmp_path .. "/all.bench.json"), read_json(tmp_path .. "/single.json")
   assert.equal(m.completed, whole.completed)
   assert.equal(m.failed, whole.failed)
   assert.equal(m.duration, 4.0) -- the longest host
@@ -70,9 +66,7 @@ omni.test("merge_cli_bench_error_is_usage", { timeout = 30 }, function(tmp_path)
   local reqs, recs = trace(6, 2)
   local a = tmp_path .. "/a.json"
   result.write(run.summarize(P, reqs, recs, 1), a)
-  local f = io.open(tmp_path .. "/b.json", "w")
-  f:write((io.open(a):read("a"):gsub('"ttft_ms": "[^"]*"', '"ttft_ms": "garbage"')))
-  f:close()
+  helpers.write(tmp_path .. "/b.json", (helpers.read(a):gsub('"ttft_ms": "[^"]*"', '"ttft_ms": "garbage"')))
   local r = assert.not_nil(proc.run({ host.exe, "merge", tmp_path .. "/all", a, tmp_path .. "/b.json" },
     { cwd = tmp_path, timeout = 30 }))
   assert.equal(r.code, 4)

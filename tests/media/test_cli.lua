@@ -11,12 +11,7 @@ local run_command = dofile(HERE .. "/run_command.lua")
 -- Runs argv; returns exit code, stdout, stderr (run_command.lua).
 local function run(argv) return run_command(argv, 60) end
 
-local function read(path)
-  local f = assert.not_nil(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = dofile(HERE .. "/../helpers.lua").read
 
 omni.fixture("tmpdir", { scope = "function" }, function()
   local dir = os.tmpname()
@@ -45,7 +40,7 @@ omni.test("cli_writes_the_same_bytes", { marks = { "cpu" }, params = { case = CA
   local code, _, stderr = run(argv)
   assert.equal(code, 0, stderr)
   local value = case[2]()
-  assert.equal(read(out), value.bytes)
+  assert.equal(assert.not_nil(read(out)), value.bytes)
   assert.contains(stderr, "wrote " .. out .. ": " .. tostring(value))
 end)
 

@@ -9,12 +9,9 @@ local host = require "omni.core.host"
 local here = debug.getinfo(1, "S").source:sub(2):match("^(.*)/[^/]*$") or "."
 local data = dofile(here .. "/samples/records.lua")
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local helpers = dofile(here .. "/../helpers.lua")
+
+local function read(path) return assert(helpers.read(path)) end
 
 local function decode(path)
   local ok, doc = pcall(cjson.decode, read(path))

@@ -11,19 +11,9 @@ local durations = require "omni.durations"
 local journal = require "omni.runner.journal"
 local fs = require "omni.core.fs"
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
-
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/runner"
+local helpers = dofile(HERE .. "/../helpers.lua")
+local read, write = helpers.read, helpers.write
 
 -- The old way, run by run: the file decoded, vanished files' entries
 -- dropped (relative to the run's root), the run recorded, the file encoded.

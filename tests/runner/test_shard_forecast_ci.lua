@@ -9,19 +9,9 @@ local fs = require "omni.core.fs"
 
 local S = "tests/runner/samples/"
 
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
-
-local function read(path)
-  local f = io.open(path)
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/runner"
+local helpers = dofile(HERE .. "/../helpers.lua")
+local read, write = helpers.read, helpers.write
 
 -- A suite of 4 files; two of them use an expensive fixture (omni_server)
 -- with three parameter values.

@@ -12,13 +12,8 @@ local fs = require "omni.core.fs"
 local MARKS = { "core_model", "cpu" }
 local SECRET = "sk-omnilua-test-4f1c2d9e8b7a"
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/server"
+local read = dofile(HERE .. "/../helpers.lua").read
 
 local function run_sample(tmp_path, extra_env)
   local json, junit = tmp_path .. "/r.json", tmp_path .. "/r.xml"
@@ -27,7 +22,7 @@ local function run_sample(tmp_path, extra_env)
   for k, v in pairs(extra_env or {}) do env[k] = v end
   local r = assert(proc.run({ host.exe, "test", "tests/server/samples/sample_fixtures.lua", "--json", json,
     "--junitxml", junit, "--run-level", "advanced_model" }, { timeout = 120, env = env }))
-  return r, read(json), read(junit)
+  return r, read(json) or "", read(junit) or ""
 end
 
 omni.test("fixture_failures_skips_and_secrets", { marks = MARKS, timeout = 180 }, function(tmp_path)
@@ -45,7 +40,7 @@ omni.test("fixture_failures_skips_and_secrets", { marks = MARKS, timeout = 180 }
   assert.match(out, "check 'key_words' failed")
   assert.match(out, "check 'status' failed %(HTTP_STATUS%)") -- wrong key: 401
   -- the dummy the run started is gone
-  local pid = tonumber(read(tmp_path .. "/pid"))
+  local pid = tonumber(read(tmp_path .. "/pid") or "")
   assert.not_nil(pid, out)
   assert.is_nil(fs.stat("/proc/" .. pid), "the dummy server (pid " .. tostring(pid) .. ") outlived the run")
   -- the key is nowhere: console, JSON, JUnit, server logs

@@ -20,23 +20,10 @@ local corpus = dofile(HERE .. "/abnormal.lua")
 local CLASSIFIED = { ECONNREFUSED = true, ECONNRESET = true, TIMEOUT = true, IDLE_TIMEOUT = true, TRUNCATED = true,
   BAD_STREAM = true, EPROTO = true, HTTP_STATUS = true, STREAM_ERROR = true }
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local helpers = dofile(HERE .. "/../../helpers.lua")
+local read, alive = helpers.read, helpers.running
 
 local function touch(path) local f = io.open(path, "w") f:close() end
-
-local function alive(pid)
-  local f = io.open("/proc/" .. pid .. "/stat")
-  if not f then return false end
-  local st = f:read("a"):match("%) (%a)")
-  f:close()
-  return st ~= "Z"
-end
 
 local function chat(url, text, extra)
   local body = { model = "omni-dummy", messages = { { role = "user", content = text } }, modalities = { "text" } }
@@ -52,7 +39,7 @@ omni.test("network_flicker_every_request_accounted", { marks = { "cpu", "core_mo
     { stdout = tmp_path .. "/proxy.log", stderr = tmp_path .. "/proxy.log" }))
   local deadline = clock.now_ns() + 20e9
   while not read(pf) and clock.now_ns() < deadline do clock.sleep(0.02) end
-  local port = assert.not_nil(tonumber(read(pf)), "the proxy did not start: " .. tostring(read(tmp_path .. "/proxy.log")))
+  local port = assert.not_nil(tonumber((read(pf))), "the proxy did not start: " .. tostring(read(tmp_path .. "/proxy.log")))
   local url = "http://127.0.0.1:" .. port
   local N, before = 120, s:requests()
   local reqs = {}

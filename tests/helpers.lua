@@ -1,0 +1,43 @@
+-- Little helpers that many test files share (not a test file: the runner
+-- collects only test_*.lua). A test loads it relative to its own folder:
+--   local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
+--   local helpers = dofile(HERE .. "/../helpers.lua")
+local M = {}
+
+--- The whole file (bytes as they are), or nil and io.open's message when it
+--- cannot be opened: `assert(read(p))` fails naming the file.
+---@param path string
+---@return string? text
+---@return string? err
+function M.read(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+--- Writes text to path, replacing what was there; raises naming the file
+--- when it cannot be opened.
+---@param path string
+---@param text string
+---@return string path
+function M.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+--- True while pid is a process that has not ended (a zombie has ended).
+---@param pid integer
+---@return boolean
+function M.running(pid)
+  local f = io.open("/proc/" .. pid .. "/stat")
+  if not f then return false end
+  local stat = f:read("a")
+  f:close()
+  return stat:match("^%d+ %b() (%a)") ~= "Z"
+end
+
+return M
