@@ -132,6 +132,8 @@ end
 
 --- Runs a program to its end and captures its output.
 --- opts: as spawn, plus timeout (seconds; the group is stopped then).
+--- die_with_parent defaults to true here: the caller waits for the program,
+--- so nothing is left to use it once the caller is gone.
 --- Returns { code, signal, stdout, stderr, timed_out, duration } or nil, err, code.
 ---@param argv string[]
 ---@param opts? table
@@ -143,6 +145,7 @@ function M.run(argv, opts)
   opts = opts or {}
   local o = {}
   for k, v in pairs(opts) do o[k] = v end
+  if o.die_with_parent == nil then o.die_with_parent = true end
   local base = os.tmpname()
   local out_path, err_path
   if not o.stdout then out_path = base .. ".out"; o.stdout = out_path end

@@ -68,7 +68,9 @@ function M.start(server, opts)
       "--stage-configs-path", cfg, "--stage-init-timeout", "120" }) do argv[#argv + 1] = a end
   end
   for _, a in ipairs(server.serve_args or {}) do argv[#argv + 1] = tostring(a) end
-  local p, perr = proc.spawn(argv, { stdout = log, stderr = log, new_group = true, env = server.env })
+  -- die_with_parent: a killed `omnilua bench` must not leave its server running
+  local p, perr = proc.spawn(argv, { stdout = log, stderr = log, new_group = true, env = server.env,
+    die_with_parent = true })
   if not p then return nil, "cannot start the server: " .. tostring(perr) end
   local url, werr = wait_ready(p, base, log, opts.timeout or (M.is_dummy(server.model) and 30 or 1200))
   if not url then p:stop(5) return nil, werr end
