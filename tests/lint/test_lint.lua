@@ -42,7 +42,41 @@ omni.test("unregistered_and_misplaced_marks", { marks = { "core_model", "cpu" } 
   assert.contains(got, "26 OL003")
   assert.contains(got, "26 OL004")
   local l1 = problems("entrypoints/test_stage_utils.lua")
-  assert.same(l1, { "3 OL004", "4 OL004" })
+  assert.same(l1, { "3 OL004", "5 OL004", "6 OL004" })
+end)
+
+-- A GPU unit test in a component folder (core_model + gpu, as tests/gpu's
+-- gpu_real_device) is fine: L1's -m 'core_model and cpu' does not select
+-- it, the GPU selection does. Marked cpu too, L1 would run it: reported.
+omni.test("gpu_unit_test_in_a_component_folder", { marks = { "core_model", "cpu" } }, function()
+  local _, ps = problems("entrypoints/test_stage_utils.lua")
+  local by_line = {}
+  for _, p in ipairs(ps) do by_line[p.line] = p.message end
+  assert.is_nil(by_line[4], "core_model + gpu, no cpu: not selected by L1")
+  assert.contains(by_line[5], "marked both cpu and gpu")
+  assert.contains(by_line[6], "add the mark core_model")
+  local host = require "omni.core.host"
+  local function collected(markexpr, path)
+    local p = io.popen(host.exe .. " test " .. path .. " -m '" .. markexpr .. "' --collect-only -q 2>&1")
+    local out = p:read("a")
+    p:close()
+    return out
+  end
+  local file = root .. "/entrypoints/test_stage_utils.lua"
+  local l1 = collected("core_model and cpu", file)
+  assert.contains(l1, "::parses_config\n")
+  assert.contains(l1, "::gpu_and_cpu\n", "what lint reports is what L1 would run on CPU")
+  assert.falsy(l1:find("::uses_gpu", 1, true), l1)
+  assert.contains(collected("core_model and gpu", file), "::uses_gpu\n")
+  -- the shipped GPU tests: lint is quiet, L1 leaves gpu_real_device out
+  local p = io.popen(host.exe .. " lint tests/gpu 2>&1; echo rc=$?")
+  local out = p:read("a")
+  p:close()
+  assert.contains(out, "0 problems in 1 file\nrc=0", out)
+  l1 = collected("core_model and cpu", "tests/gpu")
+  assert.contains(l1, "tests/gpu/test_gpu.lua::gpu_no_device_reason\n")
+  assert.falsy(l1:find("gpu_real_device", 1, true), l1)
+  assert.contains(collected("core_model and gpu", "tests/gpu"), "tests/gpu/test_gpu.lua::gpu_real_device\n")
 end)
 
 omni.test("expansion_without_advanced_model", { marks = { "core_model", "cpu" } }, function()
