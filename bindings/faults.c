@@ -14,6 +14,7 @@
 #include "fault_process.h"
 #include "fault_proxy.h"
 #include "fault_testnet.h"
+#include "lua_push.h"
 
 #define PROXY_MT "omni.faults.proxy"
 #define CPU_HOG_MT "omni.faults.cpu_hog"
@@ -47,13 +48,6 @@ static const char *errno_code(int err) {
   default:
     return "EIO";
   }
-}
-
-static int push_fail(lua_State *L, const char *why, const char *code) {
-  lua_pushnil(L);
-  lua_pushstring(L, why);
-  lua_pushstring(L, code);
-  return 3;
 }
 
 /* For metatables whose __index is a function: the "methods" field. */
@@ -147,30 +141,23 @@ static int proxy_clear_l(lua_State *L) {
   return 1;
 }
 
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-
 /* proxy:settings() -> the current settings, in set{}'s units */
 static int proxy_settings_l(lua_State *L) {
   fault_settings s;
   fault_proxy_get(check_proxy(L), &s);
   lua_createtable(L, 0, 8);
-  lua_pushnumber(L, (double)s.latency_ns / 1e6);
-  lua_setfield(L, -2, "latency_ms");
-  lua_pushnumber(L, (double)s.jitter_ns / 1e6);
-  lua_setfield(L, -2, "jitter_ms");
-  set_int(L, "bandwidth_bps", s.bandwidth_bps);
-  set_int(L, "drop_after_bytes", s.drop_after_bytes);
-  lua_pushboolean(L, s.reset);
-  lua_setfield(L, -2, "reset");
+  set_num_field(L, "latency_ms", (double)s.latency_ns / 1e6);
+  set_num_field(L, "jitter_ms", (double)s.jitter_ns / 1e6);
+  set_int_field(L, "bandwidth_bps", s.bandwidth_bps);
+  set_int_field(L, "drop_after_bytes", s.drop_after_bytes);
+  set_bool_field(L, "reset", s.reset);
   int64_t left = s.blackhole_until_ns - clock_now_ns();
-  lua_pushnumber(L, left > 0 ? (double)left / 1e9 : 0);
-  lua_setfield(L, -2, "blackhole");
-  set_int(L, "seed", (lua_Integer)s.seed);
-  lua_pushstring(L, s.directions == FAULT_UP ? "up" : s.directions == FAULT_DOWN ? "down" : "both");
-  lua_setfield(L, -2, "direction");
+  set_num_field(L, "blackhole", left > 0 ? (double)left / 1e9 : 0);
+  set_int_field(L, "seed", (lua_Integer)s.seed);
+  set_str_field(L, "direction",
+                s.directions == FAULT_UP     ? "up"
+                : s.directions == FAULT_DOWN ? "down"
+                                             : "both");
   return 1;
 }
 
@@ -179,12 +166,12 @@ static int proxy_stats_l(lua_State *L) {
   fault_proxy_stats st;
   fault_proxy_stats_get(check_proxy(L), &st);
   lua_createtable(L, 0, 6);
-  set_int(L, "connections", (lua_Integer)st.connections);
-  set_int(L, "active", (lua_Integer)st.active);
-  set_int(L, "bytes_up", (lua_Integer)st.bytes_up);
-  set_int(L, "bytes_down", (lua_Integer)st.bytes_down);
-  set_int(L, "resets", (lua_Integer)st.resets);
-  set_int(L, "connect_errors", (lua_Integer)st.connect_errors);
+  set_int_field(L, "connections", (lua_Integer)st.connections);
+  set_int_field(L, "active", (lua_Integer)st.active);
+  set_int_field(L, "bytes_up", (lua_Integer)st.bytes_up);
+  set_int_field(L, "bytes_down", (lua_Integer)st.bytes_down);
+  set_int_field(L, "resets", (lua_Integer)st.resets);
+  set_int_field(L, "connect_errors", (lua_Integer)st.connect_errors);
   return 1;
 }
 

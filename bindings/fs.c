@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "lua_push.h"
 
 static int fail(lua_State *L, const char *what, const char *path, int err) {
   lua_pushnil(L);
@@ -42,12 +43,9 @@ static int fs_stat_l(lua_State *L) {
   if (err != 0)
     return fail(L, "cannot stat", path, err);
   lua_createtable(L, 0, 3);
-  lua_pushstring(L, st.type == 'f' ? "file" : st.type == 'd' ? "directory" : "other");
-  lua_setfield(L, -2, "type");
-  lua_pushinteger(L, st.size);
-  lua_setfield(L, -2, "size");
-  lua_pushinteger(L, st.mtime_ns);
-  lua_setfield(L, -2, "mtime_ns");
+  set_str_field(L, "type", st.type == 'f' ? "file" : st.type == 'd' ? "directory" : "other");
+  set_int_field(L, "size", st.size);
+  set_int_field(L, "mtime_ns", st.mtime_ns);
   return 1;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gpu.h"
+#include "lua_push.h"
 
 #define SAMPLER_MT "omni.gpu.sampler"
 #define HOG_MT "omni.gpu.hog"
@@ -44,11 +45,6 @@ static int gpu_available_l(lua_State *L) {
   return 1;
 }
 
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-
 /* gpu.devices() -> {{index, name, total_bytes, free_bytes, used_bytes}...} | nil, err, code */
 static int gpu_devices_l(lua_State *L) {
   char why[1024];
@@ -62,12 +58,11 @@ static int gpu_devices_l(lua_State *L) {
     if (gpu_device_info_get(i, &info, why, sizeof why, &code) != 0)
       return push_error(L, why, code);
     lua_createtable(L, 0, 5); // [list, dev]
-    set_int(L, "index", info.index);
-    lua_pushstring(L, info.name);
-    lua_setfield(L, -2, "name");
-    set_int(L, "total_bytes", (lua_Integer)info.total_bytes);
-    set_int(L, "free_bytes", (lua_Integer)info.free_bytes);
-    set_int(L, "used_bytes", (lua_Integer)info.used_bytes);
+    set_int_field(L, "index", info.index);
+    set_str_field(L, "name", info.name);
+    set_int_field(L, "total_bytes", (lua_Integer)info.total_bytes);
+    set_int_field(L, "free_bytes", (lua_Integer)info.free_bytes);
+    set_int_field(L, "used_bytes", (lua_Integer)info.used_bytes);
     lua_rawseti(L, -2, i + 1);
   }
   return 1;
@@ -82,9 +77,9 @@ static int gpu_memory_l(lua_State *L) {
   if (gpu_memory(index, &total, &free_bytes, why, sizeof why, &code) != 0)
     return push_error(L, why, code);
   lua_createtable(L, 0, 3);
-  set_int(L, "total", (lua_Integer)total);
-  set_int(L, "free", (lua_Integer)free_bytes);
-  set_int(L, "used", (lua_Integer)(total - free_bytes));
+  set_int_field(L, "total", (lua_Integer)total);
+  set_int_field(L, "free", (lua_Integer)free_bytes);
+  set_int_field(L, "used", (lua_Integer)(total - free_bytes));
   return 1;
 }
 
@@ -96,10 +91,9 @@ static int gpu_versions_l(lua_State *L) {
   if (gpu_versions(&driver, &runtime, why, sizeof why, &code) != 0)
     return push_error(L, why, code);
   lua_createtable(L, 0, 3);
-  set_int(L, "driver", driver);
-  set_int(L, "runtime", runtime);
-  lua_pushstring(L, gpu_runtime_path());
-  lua_setfield(L, -2, "library");
+  set_int_field(L, "driver", driver);
+  set_int_field(L, "runtime", runtime);
+  set_str_field(L, "library", gpu_runtime_path());
   return 1;
 }
 
@@ -162,7 +156,7 @@ static int sampler_samples_l(lua_State *L) {
     if (gpu_sampler_get(s, i, &t, used) != 0)
       break;
     lua_createtable(L, 0, 2); // [list, sample]
-    set_int(L, "t_ns", t);
+    set_int_field(L, "t_ns", t);
     lua_createtable(L, devices, 0); // [list, sample, used]
     for (int d = 0; d < devices; d++) {
       lua_pushinteger(L, (lua_Integer)used[d]);

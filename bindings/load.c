@@ -19,6 +19,7 @@
 #include "../core/clock.h"
 #include "../core/load_engine.h"
 #include "../core/load_schedule.h"
+#include "lua_push.h"
 
 #define RUN_MT "omni.load.run"
 #define RESULT_MT "omni.load.result"
@@ -43,16 +44,9 @@ static int load_schedule_l(lua_State *L) {
   double *t = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *t, 0);
   char err[160];
   if (load_schedule((size_t)n, rate, burst, (uint64_t)seed, t, err, sizeof err) != 0) {
-    luaL_pushfail(L);
-    lua_pushstring(L, err);
-    lua_pushliteral(L, "ESCHEDULE");
-    return 3;
+    return push_fail(L, err, "ESCHEDULE");
   }
-  lua_createtable(L, (int)n, 0);
-  for (lua_Integer i = 0; i < n; i++) {
-    lua_pushnumber(L, t[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
+  push_number_list(L, t, (size_t)n);
   return 1;
 }
 
@@ -163,37 +157,25 @@ static int run_cancel(lua_State *L) {
   return 0;
 }
 
-static void set_num(lua_State *L, const char *k, double v) {
-  lua_pushnumber(L, v);
-  lua_setfield(L, -2, k);
-}
-
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-
 /* One record as times in seconds relative to the actual send (start_s and
  * intended_s relative to the run's t0). */
 static void push_record(lua_State *L, const load_record *rec, int64_t t0) {
   lua_createtable(L, 0, 20);
-  lua_pushboolean(L, rec->success);
-  lua_setfield(L, -2, "success");
-  set_int(L, "status", rec->status);
+  set_bool_field(L, "success", rec->success);
+  set_int_field(L, "status", rec->status);
   if (rec->error[0]) {
-    lua_pushstring(L, rec->error);
-    lua_setfield(L, -2, "error");
+    set_str_field(L, "error", rec->error);
   }
   int64_t st = rec->sent_ns ? rec->sent_ns : rec->intended_ns;
-  set_num(L, "start_s", (double)(st - t0) / 1e9);
-  set_num(L, "intended_s", (double)(rec->intended_ns - t0) / 1e9);
-  set_int(L, "chunks", (lua_Integer)rec->ntok);
+  set_num_field(L, "start_s", (double)(st - t0) / 1e9);
+  set_num_field(L, "intended_s", (double)(rec->intended_ns - t0) / 1e9);
+  set_int_field(L, "chunks", (lua_Integer)rec->ntok);
   if (rec->ntok > 0) {
-    set_num(L, "ttft_s", (double)(rec->tok_ns[0] - st) / 1e9);
-    set_num(L, "latency_s", (double)(rec->tok_ns[rec->ntok - 1] - st) / 1e9);
+    set_num_field(L, "ttft_s", (double)(rec->tok_ns[0] - st) / 1e9);
+    set_num_field(L, "latency_s", (double)(rec->tok_ns[rec->ntok - 1] - st) / 1e9);
   } else {
-    set_num(L, "ttft_s", 0);
-    set_num(L, "latency_s", rec->end_ns > st ? (double)(rec->end_ns - st) / 1e9 : 0);
+    set_num_field(L, "ttft_s", 0);
+    set_num_field(L, "latency_s", rec->end_ns > st ? (double)(rec->end_ns - st) / 1e9 : 0);
   }
   lua_createtable(L, rec->ntok > 1 ? (int)rec->ntok - 1 : 0, 0);
   for (size_t k = 1; k < rec->ntok; k++) {
@@ -202,21 +184,20 @@ static void push_record(lua_State *L, const load_record *rec, int64_t t0) {
   }
   lua_setfield(L, -2, "itl_s");
   if (rec->prompt_tokens >= 0)
-    set_int(L, "prompt_tokens", rec->prompt_tokens);
+    set_int_field(L, "prompt_tokens", rec->prompt_tokens);
   if (rec->completion_tokens >= 0)
-    set_int(L, "completion_tokens", rec->completion_tokens);
+    set_int_field(L, "completion_tokens", rec->completion_tokens);
   lua_pushlstring(L, rec->text ? rec->text : "", rec->text_len);
   lua_setfield(L, -2, "text");
   if (rec->naudio > 0) {
-    set_int(L, "audio_chunks", (lua_Integer)rec->naudio);
-    set_num(L, "audio_ttfp_s", (double)(rec->audio_ns[0] - st) / 1e9);
-    set_num(L, "audio_latency_s", (double)(rec->audio_ns[rec->naudio - 1] - st) / 1e9);
-    set_num(L, "audio_duration_s", rec->audio_seconds);
-    set_int(L, "audio_bytes", (lua_Integer)rec->audio_len);
+    set_int_field(L, "audio_chunks", (lua_Integer)rec->naudio);
+    set_num_field(L, "audio_ttfp_s", (double)(rec->audio_ns[0] - st) / 1e9);
+    set_num_field(L, "audio_latency_s", (double)(rec->audio_ns[rec->naudio - 1] - st) / 1e9);
+    set_num_field(L, "audio_duration_s", rec->audio_seconds);
+    set_int_field(L, "audio_bytes", (lua_Integer)rec->audio_len);
   }
   if (rec->audio_error[0]) {
-    lua_pushstring(L, rec->audio_error);
-    lua_setfield(L, -2, "audio_error");
+    set_str_field(L, "audio_error", rec->audio_error);
   }
 }
 
@@ -323,19 +304,19 @@ static int load_compute_l(lua_State *L) {
   if (bench_compute(reqs, n, duration, gp, r) != 0)
     return luaL_error(L, "out of memory");
   lua_createtable(L, 0, 24);
-  set_int(L, "completed", (lua_Integer)r->completed);
-  set_int(L, "failed", (lua_Integer)r->failed);
-  set_int(L, "total_input_tokens", r->total_input);
-  set_int(L, "total_output_tokens", r->total_output);
-  set_num(L, "duration", r->duration_s);
-  set_num(L, "request_throughput", r->request_throughput);
+  set_int_field(L, "completed", (lua_Integer)r->completed);
+  set_int_field(L, "failed", (lua_Integer)r->failed);
+  set_int_field(L, "total_input_tokens", r->total_input);
+  set_int_field(L, "total_output_tokens", r->total_output);
+  set_num_field(L, "duration", r->duration_s);
+  set_num_field(L, "request_throughput", r->request_throughput);
   if (r->request_goodput >= 0)
-    set_num(L, "request_goodput", r->request_goodput);
-  set_num(L, "output_throughput", r->output_throughput);
-  set_num(L, "total_token_throughput", r->total_token_throughput);
-  set_num(L, "max_output_tokens_per_s", r->max_output_tokens_per_s);
-  set_int(L, "max_concurrent_requests", r->max_concurrent_requests);
-  set_num(L, "audio_throughput", r->audio_throughput);
+    set_num_field(L, "request_goodput", r->request_goodput);
+  set_num_field(L, "output_throughput", r->output_throughput);
+  set_num_field(L, "total_token_throughput", r->total_token_throughput);
+  set_num_field(L, "max_output_tokens_per_s", r->max_output_tokens_per_s);
+  set_int_field(L, "max_concurrent_requests", r->max_concurrent_requests);
+  set_num_field(L, "audio_throughput", r->audio_throughput);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
     lua_pushinteger(L, r->output_lens[i]);
@@ -348,26 +329,10 @@ static int load_compute_l(lua_State *L) {
     metrics_stats st;
     if (bench_metric_stats(r, m, pcts, np, &st, pout) != 0)
       return luaL_error(L, "metric %s: a value is NaN", bench_metric_name(m));
-    lua_createtable(L, 0, 6); /* [stats, series, result] */
-    set_int(L, "count", (lua_Integer)st.count);
-    set_num(L, "mean", st.mean);
-    set_num(L, "median", st.median);
-    set_num(L, "std", st.std);
-    set_num(L, "min", st.min);
-    set_num(L, "max", st.max);
-    lua_createtable(L, (int)np, 0);
-    for (size_t i = 0; i < np; i++) {
-      lua_pushnumber(L, pout[i]);
-      lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    lua_setfield(L, -2, "percentiles");
+    push_stats(L, &st, pout, np); /* [stats, series, result] */
     lua_setfield(L, -3, bench_metric_name(m));
     const bench_series *s = &r->series[m];
-    lua_createtable(L, (int)s->n, 0);
-    for (size_t i = 0; i < s->n; i++) {
-      lua_pushnumber(L, s->v[i]);
-      lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
+    push_number_list(L, s->v, s->n);
     lua_setfield(L, -2, bench_metric_name(m));
   }
   lua_setfield(L, -3, "series");
@@ -381,10 +346,7 @@ static int load_audio_seconds_l(lua_State *L) {
   char err[160];
   double s = load_audio_seconds((const unsigned char *)p, n, err, sizeof err);
   if (err[0]) {
-    luaL_pushfail(L);
-    lua_pushstring(L, err);
-    lua_pushliteral(L, "EAUDIO");
-    return 3;
+    return push_fail(L, err, "EAUDIO");
   }
   lua_pushnumber(L, s);
   return 1;

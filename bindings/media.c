@@ -6,6 +6,7 @@
 #include <lauxlib.h>
 #include <string.h>
 
+#include "lua_push.h"
 #include "media_audio.h"
 #include "media_base64.h"
 #include "media_dataurl.h"
@@ -178,21 +179,13 @@ static int media_base64_decode_l(lua_State *L) {
   char *out = luaL_buffinitsize(L, &lb, n / 4 * 3 + 1);
   char err[ERR_LEN];
   if (media_base64_decode(s, n, (uint8_t *)out, &got, err, sizeof err) != 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushliteral(L, "EINVAL");
-    return 3;
+    return push_fail(L, err, "EINVAL");
   }
   luaL_pushresultsize(&lb, got);
   return 1;
 }
 
-static int fail(lua_State *L, const char *err) {
-  lua_pushnil(L);
-  lua_pushstring(L, err);
-  lua_pushliteral(L, "EINVAL");
-  return 3;
-}
+static int fail(lua_State *L, const char *err) { return push_fail(L, err, "EINVAL"); }
 
 /* media.decode_wav(bytes) -> {format, channels, sample_rate, bits, frames,
  * duration, data_offset, data_size, peak, rms} | nil, why, "EINVAL" */
@@ -204,26 +197,16 @@ static int media_decode_wav_l(lua_State *L) {
   if (media_wav_decode((const uint8_t *)s, n, &w, err, sizeof err) != 0)
     return fail(L, err);
   lua_createtable(L, 0, 10);
-  lua_pushstring(L, w.format == 1 ? "pcm" : "float");
-  lua_setfield(L, -2, "format");
-  lua_pushinteger(L, w.channels);
-  lua_setfield(L, -2, "channels");
-  lua_pushinteger(L, w.sample_rate);
-  lua_setfield(L, -2, "sample_rate");
-  lua_pushinteger(L, w.bits);
-  lua_setfield(L, -2, "bits");
-  lua_pushinteger(L, (lua_Integer)w.frames);
-  lua_setfield(L, -2, "frames");
-  lua_pushnumber(L, w.duration);
-  lua_setfield(L, -2, "duration");
-  lua_pushinteger(L, (lua_Integer)w.data_offset);
-  lua_setfield(L, -2, "data_offset");
-  lua_pushinteger(L, (lua_Integer)w.data_size);
-  lua_setfield(L, -2, "data_size");
-  lua_pushnumber(L, w.peak);
-  lua_setfield(L, -2, "peak");
-  lua_pushnumber(L, w.rms);
-  lua_setfield(L, -2, "rms");
+  set_str_field(L, "format", w.format == 1 ? "pcm" : "float");
+  set_int_field(L, "channels", w.channels);
+  set_int_field(L, "sample_rate", w.sample_rate);
+  set_int_field(L, "bits", w.bits);
+  set_int_field(L, "frames", (lua_Integer)w.frames);
+  set_num_field(L, "duration", w.duration);
+  set_int_field(L, "data_offset", (lua_Integer)w.data_offset);
+  set_int_field(L, "data_size", (lua_Integer)w.data_size);
+  set_num_field(L, "peak", w.peak);
+  set_num_field(L, "rms", w.rms);
   return 1;
 }
 
@@ -236,14 +219,10 @@ static int media_decode_image_l(lua_State *L) {
   if (media_image_decode((const uint8_t *)s, n, &info, err, sizeof err) != 0)
     return fail(L, err);
   lua_createtable(L, 0, 4);
-  lua_pushstring(L, info.format);
-  lua_setfield(L, -2, "format");
-  lua_pushinteger(L, info.width);
-  lua_setfield(L, -2, "width");
-  lua_pushinteger(L, info.height);
-  lua_setfield(L, -2, "height");
-  lua_pushinteger(L, info.channels);
-  lua_setfield(L, -2, "channels");
+  set_str_field(L, "format", info.format);
+  set_int_field(L, "width", info.width);
+  set_int_field(L, "height", info.height);
+  set_int_field(L, "channels", info.channels);
   return 1;
 }
 
@@ -258,12 +237,9 @@ static int media_parse_data_url_l(lua_State *L) {
     return fail(L, err);
   *box = d.payload;
   lua_createtable(L, 0, 4);
-  lua_pushstring(L, d.mime);
-  lua_setfield(L, -2, "mime");
-  lua_pushstring(L, d.params);
-  lua_setfield(L, -2, "params");
-  lua_pushboolean(L, d.is_base64);
-  lua_setfield(L, -2, "base64");
+  set_str_field(L, "mime", d.mime);
+  set_str_field(L, "params", d.params);
+  set_bool_field(L, "base64", d.is_base64);
   lua_pushlstring(L, box->data ? (const char *)box->data : "", box->len);
   lua_setfield(L, -2, "payload");
   media_buf_free(box);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lua_push.h"
 #include "metrics_fit.h"
 #include "metrics_hist.h"
 #include "metrics_stats.h"
@@ -36,11 +37,6 @@ static double *check_numbers(lua_State *L, int arg, size_t *n) {
   return v;
 }
 
-static void set_number(lua_State *L, const char *k, double v) {
-  lua_pushnumber(L, v);
-  lua_setfield(L, -2, k);
-}
-
 static int metrics_stats_l(lua_State *L) {
   size_t n, np;
   const double *v = check_numbers(L, 1, &n);
@@ -54,20 +50,7 @@ static int metrics_stats_l(lua_State *L) {
     return luaL_argerror(L, 1, "a value is NaN");
   if (rc == -3)
     return luaL_argerror(L, 2, "percentiles must be in [0, 100]");
-  lua_createtable(L, 0, 7);
-  lua_pushinteger(L, (lua_Integer)s.count);
-  lua_setfield(L, -2, "count");
-  set_number(L, "mean", s.mean);
-  set_number(L, "median", s.median);
-  set_number(L, "std", s.std);
-  set_number(L, "min", s.min);
-  set_number(L, "max", s.max);
-  lua_createtable(L, (int)np, 0);
-  for (size_t i = 0; i < np; i++) {
-    lua_pushnumber(L, out[i]);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
-  lua_setfield(L, -2, "percentiles");
+  push_stats(L, &s, out, np);
   return 1;
 }
 
@@ -109,10 +92,7 @@ static int metrics_histogram_decode_l(lua_State *L) {
   metrics_hist *h = new_hist(L);
   char err[160];
   if (metrics_hist_decode(text, len, h, err, sizeof err) != 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushliteral(L, "EHIST");
-    return 3;
+    return push_fail(L, err, "EHIST");
   }
   return 1;
 }
@@ -177,10 +157,9 @@ static int hist_clamped(lua_State *L) {
 static int hist_settings(lua_State *L) {
   metrics_hist *h = check_hist(L, 1);
   lua_createtable(L, 0, 3);
-  lua_pushinteger(L, h->digits);
-  lua_setfield(L, -2, "digits");
-  set_number(L, "resolution", h->resolution);
-  set_number(L, "highest", (double)h->highest * h->resolution);
+  set_int_field(L, "digits", h->digits);
+  set_num_field(L, "resolution", h->resolution);
+  set_num_field(L, "highest", (double)h->highest * h->resolution);
   return 1;
 }
 
@@ -236,27 +215,24 @@ static int metrics_fit_l(lua_State *L) {
   metrics_fit f;
   int rc = metrics_fit_linear(x, y, nx, confidence, &f);
   if (rc != 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, rc == -1   ? "cannot fit a line: fewer than 2 points"
-                      : rc == -2 ? "cannot fit a line: all x values are equal"
-                                 : "cannot fit a line: a value is NaN or infinite");
-    lua_pushliteral(L, "EFIT");
-    return 3;
+    return push_fail(L,
+                     rc == -1   ? "cannot fit a line: fewer than 2 points"
+                     : rc == -2 ? "cannot fit a line: all x values are equal"
+                                : "cannot fit a line: a value is NaN or infinite",
+                     "EFIT");
   }
   lua_createtable(L, 0, 10);
-  lua_pushinteger(L, (lua_Integer)f.n);
-  lua_setfield(L, -2, "n");
-  lua_pushinteger(L, f.df);
-  lua_setfield(L, -2, "df");
-  set_number(L, "slope", f.slope);
-  set_number(L, "intercept", f.intercept);
-  set_number(L, "r2", f.r2);
-  set_number(L, "slope_stderr", f.slope_stderr);
-  set_number(L, "intercept_stderr", f.intercept_stderr);
-  set_number(L, "t", f.t);
-  set_number(L, "slope_lo", f.slope_lo);
-  set_number(L, "slope_hi", f.slope_hi);
-  set_number(L, "confidence", confidence);
+  set_int_field(L, "n", (lua_Integer)f.n);
+  set_int_field(L, "df", f.df);
+  set_num_field(L, "slope", f.slope);
+  set_num_field(L, "intercept", f.intercept);
+  set_num_field(L, "r2", f.r2);
+  set_num_field(L, "slope_stderr", f.slope_stderr);
+  set_num_field(L, "intercept_stderr", f.intercept_stderr);
+  set_num_field(L, "t", f.t);
+  set_num_field(L, "slope_lo", f.slope_lo);
+  set_num_field(L, "slope_hi", f.slope_hi);
+  set_num_field(L, "confidence", confidence);
   return 1;
 }
 

@@ -14,6 +14,7 @@
 #include <lua.h>
 #include <unistd.h>
 
+#include "lua_push.h"
 #include "procstat.h"
 
 #define SAMPLER_MT "omni.procstat.sampler"
@@ -23,37 +24,25 @@ typedef struct {
   procstat_sampler *s;
 } sampler_ud;
 
-static void set_int(lua_State *L, const char *k, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, k);
-}
-
-static void set_num(lua_State *L, const char *k, lua_Number v) {
-  lua_pushnumber(L, v);
-  lua_setfield(L, -2, k);
-}
-
 static void push_proc(lua_State *L, const procstat_proc *p) {
   lua_createtable(L, 0, 9);
-  set_int(L, "pid", p->pid);
-  set_int(L, "ppid", p->ppid);
-  set_int(L, "pgrp", p->pgrp);
+  set_int_field(L, "pid", p->pid);
+  set_int_field(L, "ppid", p->ppid);
+  set_int_field(L, "pgrp", p->pgrp);
   char st[2] = {p->state, 0};
-  lua_pushstring(L, st);
-  lua_setfield(L, -2, "state");
-  lua_pushstring(L, p->comm);
-  lua_setfield(L, -2, "comm");
-  set_int(L, "rss_bytes", (lua_Integer)p->rss_bytes);
-  set_num(L, "cpu_s", p->cpu_s);
-  set_int(L, "threads", p->threads);
-  set_int(L, "start_ticks", (lua_Integer)p->start_ticks);
+  set_str_field(L, "state", st);
+  set_str_field(L, "comm", p->comm);
+  set_int_field(L, "rss_bytes", (lua_Integer)p->rss_bytes);
+  set_num_field(L, "cpu_s", p->cpu_s);
+  set_int_field(L, "threads", p->threads);
+  set_int_field(L, "start_ticks", (lua_Integer)p->start_ticks);
 }
 
 static void push_total(lua_State *L, const procstat_total *t) {
-  set_int(L, "procs", t->procs);
-  set_int(L, "rss_bytes", (lua_Integer)t->rss_bytes);
-  set_num(L, "cpu_s", t->cpu_s);
-  set_int(L, "threads", t->threads);
+  set_int_field(L, "procs", t->procs);
+  set_int_field(L, "rss_bytes", (lua_Integer)t->rss_bytes);
+  set_num_field(L, "cpu_s", t->cpu_s);
+  set_int_field(L, "threads", t->threads);
 }
 
 static int check_pid(lua_State *L, int i) {
@@ -68,10 +57,7 @@ static int procstat_read_l(lua_State *L) {
   char err[256];
   const char *code = NULL;
   if (procstat_read(check_pid(L, 1), &p, err, sizeof err, &code) != 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushstring(L, code);
-    return 3;
+    return push_fail(L, err, code);
   }
   push_proc(L, &p);
   return 1;
@@ -92,10 +78,7 @@ static int procstat_group_l(lua_State *L) {
   char err[256];
   int n = procstat_group(pgid, list, GROUP_MAX, &tot, err, sizeof err);
   if (n < 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushstring(L, "EIO");
-    return 3;
+    return push_fail(L, err, "EIO");
   }
   lua_createtable(L, 0, 5); // [scratch, result]
   push_total(L, &tot);
@@ -126,10 +109,7 @@ static int procstat_sampler_l(lua_State *L) {
   luaL_setmetatable(L, SAMPLER_MT);
   char err[256];
   if (procstat_sampler_start(pgid, interval, &u->s, err, sizeof err) != 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, err);
-    lua_pushstring(L, "ENOMEM");
-    return 3;
+    return push_fail(L, err, "ENOMEM");
   }
   return 1;
 }
@@ -144,8 +124,8 @@ static int sampler_drain_l(lua_State *L) {
   while ((n = procstat_sampler_drain(s, buf, BATCH)) > 0) {
     for (size_t i = 0; i < n; i++) {
       lua_createtable(L, 0, 6); // [list, sample]
-      set_int(L, "t_ns", buf[i].t_ns);
-      set_int(L, "pgid", buf[i].pgid);
+      set_int_field(L, "t_ns", buf[i].t_ns);
+      set_int_field(L, "pgid", buf[i].pgid);
       push_total(L, &buf[i].total);
       lua_rawseti(L, -2, ++k);
     }

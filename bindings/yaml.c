@@ -11,6 +11,7 @@
 #include <lua.h>
 #include <string.h>
 
+#include "lua_push.h"
 #include "yaml_emit.h"
 #include "yaml_load.h"
 
@@ -85,10 +86,7 @@ static int yaml_load_l(lua_State *L) {
   luaL_setmetatable(L, TREE_MT);
   omni_yaml_error err;
   if (omni_yaml_load(text, len, name, t, &err) != 0) {
-    lua_pushnil(L);
-    lua_pushstring(L, err.message);
-    lua_pushliteral(L, "EYAML");
-    return 3;
+    return push_fail(L, err.message, "EYAML");
   }
   lua_newtable(L); // [.., tree, memo]
   int memo = lua_gettop(L);
