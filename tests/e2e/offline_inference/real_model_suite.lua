@@ -5,7 +5,7 @@
 -- `omni` comes from that file: lint loads test files with a stub omni.
 --   omni.test(suite.case("mix_to_text_audio_001"))  -- name, opts, body
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/e2e/offline_inference"
-local mix = dofile(HERE .. "/mix_inputs.lua")
+local mix = dofile(HERE .. "/../mix_inputs.lua")
 
 ---@param omni table the calling test file's omni module
 ---@param engine table { model = string, stage_config = string }

@@ -4,7 +4,7 @@ local omni = require "omni"
 local media = require "omni.media"
 
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/e2e/offline_inference"
-local mix = dofile(HERE .. "/mix_inputs.lua")
+local mix = dofile(HERE .. "/../mix_inputs.lua")
 
 local runners = { { model = "omni-dummy", stage_config = "dummy.yaml" } }
 local MARKS = { "core_model" }

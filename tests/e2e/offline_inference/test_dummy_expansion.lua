@@ -6,7 +6,7 @@ local media = require "omni.media"
 local assert = require "omni.assert"
 
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/e2e/offline_inference"
-local mix = dofile(HERE .. "/mix_inputs.lua")
+local mix = dofile(HERE .. "/../mix_inputs.lua")
 
 local runners = { { model = "omni-dummy", stage_config = "dummy.yaml" } }
 local MARKS = { "advanced_model" }

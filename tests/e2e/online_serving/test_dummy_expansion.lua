@@ -8,6 +8,9 @@ local omni = require "omni"
 local media = require "omni.media"
 local assert = require "omni.assert"
 
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/e2e/online_serving"
+local mix = dofile(HERE .. "/../mix_inputs.lua")
+
 local servers = { { model = "omni-dummy", stage_config = "dummy.yaml" } }
 local MARKS = { "advanced_model" }
 
@@ -149,14 +152,8 @@ omni.test("mix_to_text_audio_001", {
 }, function(omni_server, openai_client)
   openai_client:send_request({
     model = omni_server.model,
-    messages = user({
-      { type = "video_url", video_url = { url = media.video { width = 224, height = 224, frames = 300 }.data_url } },
-      { type = "image_url", image_url = { url = media.image { width = 224, height = 224 }.data_url } },
-      { type = "input_audio", input_audio = media.audio { seconds = 5, channels = 1 }.input_audio },
-      { type = "text", text = "What is the capital of China? Describe the media." },
-    }),
-    key_words = { audio = { "water", "cricket" }, video = { "sphere", "globe", "circle", "round" },
-      image = { "square", "quadrate" }, text = { "beijing" } },
+    messages = user(mix.content("What is the capital of China? Describe the media.")),
+    key_words = mix.KEY_WORDS,
   }, { request_num = 2 })
 end)
 
