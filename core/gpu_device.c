@@ -15,7 +15,7 @@ static int memory_locked(const gpu_runtime *rt, int index, uint64_t *total, uint
   int err = rt->mem_get_info(&f, &t);
   if (err != 0) {
     gpu_runtime_error(rt, "cudaMemGetInfo", err, why, len);
-    *code = "ECUDA";
+    gpu_set_code(code, "ECUDA");
     return -1;
   }
   *total = t;
@@ -34,9 +34,6 @@ int gpu_device_count(int *count, char *why, size_t len, const char **code) {
 
 int gpu_memory(int index, uint64_t *total, uint64_t *free_bytes, char *why, size_t len,
                const char **code) {
-  const char *dummy;
-  if (!code)
-    code = &dummy;
   const gpu_runtime *rt = gpu_runtime_acquire(why, len, code);
   if (!rt)
     return -1;
@@ -46,9 +43,6 @@ int gpu_memory(int index, uint64_t *total, uint64_t *free_bytes, char *why, size
 }
 
 int gpu_device_info_get(int index, gpu_device_info *out, char *why, size_t len, const char **code) {
-  const char *dummy;
-  if (!code)
-    code = &dummy;
   const gpu_runtime *rt = gpu_runtime_acquire(why, len, code);
   if (!rt)
     return -1;
@@ -63,13 +57,13 @@ int gpu_device_info_get(int index, gpu_device_info *out, char *why, size_t len, 
     char *prop = calloc(1, PROP_ROOM);
     if (!prop) {
       snprintf(why, len, "out of host memory");
-      *code = "ENOMEM";
+      gpu_set_code(code, "ENOMEM");
       rc = -1;
     } else {
       int err = rt->get_device_properties(prop, index);
       if (err != 0) {
         gpu_runtime_error(rt, "cudaGetDeviceProperties", err, why, len);
-        *code = "ECUDA";
+        gpu_set_code(code, "ECUDA");
         rc = -1;
       } else {
         memcpy(out->name, prop, GPU_NAME_LEN - 1);
@@ -83,9 +77,6 @@ int gpu_device_info_get(int index, gpu_device_info *out, char *why, size_t len, 
 }
 
 int gpu_versions(int *driver, int *runtime, char *why, size_t len, const char **code) {
-  const char *dummy;
-  if (!code)
-    code = &dummy;
   const gpu_runtime *rt = gpu_runtime_acquire(why, len, code);
   if (!rt)
     return -1;
@@ -99,7 +90,7 @@ int gpu_versions(int *driver, int *runtime, char *why, size_t len, const char **
     rc = -1;
   }
   if (rc != 0)
-    *code = "ECUDA";
+    gpu_set_code(code, "ECUDA");
   gpu_runtime_release();
   return rc;
 }

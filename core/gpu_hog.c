@@ -84,9 +84,6 @@ static void *hog_main(void *arg) {
 
 int gpu_hog_start(int device, uint64_t bytes, double seconds, gpu_hog **out, char *why, size_t len,
                   const char **code) {
-  const char *dummy;
-  if (!code)
-    code = &dummy;
   *out = NULL;
   const gpu_runtime *rt = gpu_runtime_acquire(why, len, code);
   if (!rt)
@@ -98,7 +95,7 @@ int gpu_hog_start(int device, uint64_t bytes, double seconds, gpu_hog **out, cha
   gpu_hog *h = calloc(1, sizeof *h);
   if (!h) {
     snprintf(why, len, "out of host memory");
-    *code = "ENOMEM";
+    gpu_set_code(code, "ENOMEM");
     gpu_runtime_release();
     return -1;
   }
@@ -114,7 +111,7 @@ int gpu_hog_start(int device, uint64_t bytes, double seconds, gpu_hog **out, cha
   pthread_condattr_destroy(&ca);
   if (pthread_create(&h->thread, NULL, hog_main, h) != 0) {
     snprintf(why, len, "cannot start the hog thread");
-    *code = "ENOMEM";
+    gpu_set_code(code, "ENOMEM");
     h->joined = 1;
     gpu_hog_free(h);
     return -1;
@@ -126,7 +123,7 @@ int gpu_hog_start(int device, uint64_t bytes, double seconds, gpu_hog **out, cha
   pthread_mutex_unlock(&h->mu);
   if (failed) {
     snprintf(why, len, "%s", h->why);
-    *code = h->code;
+    gpu_set_code(code, h->code);
     gpu_hog_free(h);
     return -1;
   }

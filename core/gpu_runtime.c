@@ -50,7 +50,7 @@ int gpu_runtime_check_device(const gpu_runtime *r, int index, char *why, size_t 
     return 0;
   snprintf(why, len, "no GPU device %d (%d device%s: 0..%d)", index, r->device_count,
            r->device_count == 1 ? "" : "s", r->device_count - 1);
-  *code = "ENODEV";
+  gpu_set_code(code, "ENODEV");
   return -1;
 }
 
@@ -60,7 +60,7 @@ int gpu_runtime_select(const gpu_runtime *r, int index, char *why, size_t len, c
   int err = r->set_device(index);
   if (err != 0) {
     gpu_runtime_error(r, "cudaSetDevice", err, why, len);
-    *code = "ECUDA";
+    gpu_set_code(code, "ECUDA");
     return -1;
   }
   return 0;
@@ -151,8 +151,7 @@ const gpu_runtime *gpu_runtime_acquire(char *why, size_t len, const char **code)
     load_locked();
   if (!usable) {
     snprintf(why, len, "%s", reason);
-    if (code)
-      *code = "ENOGPU";
+    gpu_set_code(code, "ENOGPU");
     pthread_mutex_unlock(&lock);
     return NULL;
   }
@@ -178,8 +177,7 @@ int gpu_use_runtime(const char *path, char *why, size_t len, const char **code) 
   pthread_mutex_lock(&lock);
   if (users > 0) {
     snprintf(why, len, "cannot switch the CUDA runtime: %d hog(s) or sampler(s) alive", users);
-    if (code)
-      *code = "EBUSY";
+    gpu_set_code(code, "EBUSY");
     pthread_mutex_unlock(&lock);
     return -1;
   }

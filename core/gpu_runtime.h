@@ -21,6 +21,13 @@ typedef struct gpu_runtime {
   int device_count;
 } gpu_runtime;
 
+/* The gpu_* calls take a NULL code when the caller wants none: they set
+ * their code through this. */
+static inline void gpu_set_code(const char **code, const char *value) {
+  if (code)
+    *code = value;
+}
+
 /* The loaded runtime with at least one device, with a reference held so
  * that gpu_use_runtime cannot unload it; NULL (why, code set) when no GPU is
  * usable. Every successful acquire is paired with gpu_runtime_release. */
