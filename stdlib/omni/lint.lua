@@ -18,7 +18,10 @@
 local M = {}
 
 M.DOC_FIELDS = { "Deploy Setting", "Input Modal", "Output Modal", "Input Setting", "Datasets" }
-M.E2E_FOLDERS = { online_serving = true, offline_inference = true, reliability = true, perf = true, stability = true }
+M.E2E_FOLDERS = { online_serving = true, offline_inference = true, accuracy = true, reliability = true, perf = true,
+  stability = true }
+-- the folders whose test_*_expansion.lua files are L3 steps (scripts/levels/L3.lua)
+M.EXPANSION_FOLDERS = { online_serving = true, offline_inference = true, accuracy = true }
 
 -- A value that absorbs any use: index, call, arithmetic, concatenation.
 local absorb_mt = {}
@@ -246,10 +249,10 @@ function M.check_file(path, opts)
   -- placement
   if rel then
     local first, second = rel:match("^([^/]+)/([^/]+)/")
-    if expansion and not (first == "e2e" and (second == "online_serving" or second == "offline_inference")) then
-      add(1, "OL006", "%s is an L3/L4 expansion file outside its level's folder (tests/e2e/online_serving or tests/e2e/offline_inference)", base)
+    if expansion and not (first == "e2e" and M.EXPANSION_FOLDERS[second or ""]) then
+      add(1, "OL006", "%s is an L3/L4 expansion file outside its level's folder (tests/e2e/online_serving, tests/e2e/offline_inference or tests/e2e/accuracy)", base)
     elseif first == "e2e" and not M.E2E_FOLDERS[second or ""] then
-      add(1, "OL006", "e2e test file outside the level folders (tests/e2e/{online_serving,offline_inference,reliability})")
+      add(1, "OL006", "e2e test file outside the level folders (tests/e2e/{online_serving,offline_inference,accuracy,reliability})")
     elseif first == "example" and second ~= "online_serving" and second ~= "offline_inference" then
       add(1, "OL006", "doc test outside tests/example/online_serving or tests/example/offline_inference")
     end
