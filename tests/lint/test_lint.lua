@@ -88,7 +88,7 @@ omni.test("file_outside_its_level_folder", { marks = { "core_model", "cpu" } }, 
   assert.same(problems("entrypoints/test_other_expansion.lua"), { "1 OL006" })
   assert.same(problems("e2e/misc/test_stray.lua"), { "1 OL006" })
   -- L3's accuracy step takes the expansion files of tests/e2e/accuracy
-  local p = io.popen(host.exe .. " lint tests/e2e/accuracy/test_dummy_expansion.lua 2>&1; echo rc=$?")
+  local p = io.popen(require("omni.core.host").exe .. " lint tests/e2e/accuracy/test_dummy_expansion.lua 2>&1; echo rc=$?")
   local out = p:read("a")
   p:close()
   assert.contains(out, "0 problems in 1 file\nrc=0", out)
