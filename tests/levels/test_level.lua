@@ -138,6 +138,10 @@ omni.test("shipped_levels_follow_the_spec", { marks = { "core_model", "cpu" } },
   assert.equal(l2.budget, 900)
   assert.same(l2.includes, { "L1" })
   assert.equal(l2.steps[1].target, "dummy")
+  -- and the spec's GPU-required unit tests, which L1's expression leaves out
+  assert.equal(l2.steps[3].markers, "core_model and gpu")
+  assert.equal(l2.steps[3].hardware, "gpu")
+  assert.truthy(require("omni.core.expr").compile(l2.steps[3].markers, "m"):match_marks({ "core_model", "gpu" }))
   assert.same(l3.includes, { "L1", "L2" })
   assert.equal(l3.budget, 1800)
   assert.equal(l3.hardware, "gpu")
