@@ -6,8 +6,15 @@ local omni = require "omni"
 local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
 local doctest = dofile(HERE .. "/../doctest.lua")
 
-omni.test("doc_online_serving", {
-  doc = [[ Every example of docs/examples/online_serving.md runs as written and prints what the page shows. ]],
+omni.test("doc_examples_online_serving_001", {
+  doc = [[
+    Every example of docs/examples/online_serving.md runs as written and prints what
+    the page shows.
+    Deploy Setting: the page's own (dummy model, started by the examples)
+    Input Modal: as each example sends (text, image, audio, video)
+    Output Modal: as each example asks (text, audio)
+    Input Setting: as each example (CLI and Lua, stream and not)
+    Datasets: the page's code blocks ]],
   timeout = 180,
 }, function(tmp_path)
   local page = HERE .. "/../../../docs/examples/online_serving.md"

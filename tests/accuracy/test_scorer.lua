@@ -8,8 +8,8 @@ local accuracy = require "omni.accuracy"
 
 local MARKS = { "core_model", "cpu" }
 
-local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/e2e/accuracy"
-local write = dofile(HERE .. "/../../helpers.lua").write
+local HERE = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/accuracy"
+local write = dofile(HERE .. "/../helpers.lua").write
 
 omni.test("normalize_like_the_reference", { marks = MARKS }, function()
   assert.equal(accuracy.normalize("  Two plus TWO is Four! "), "2 plus 2 is 4")
