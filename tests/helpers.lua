@@ -4,18 +4,9 @@
 --   local helpers = dofile(HERE .. "/../helpers.lua")
 local M = {}
 
---- The whole file (bytes as they are), or nil and io.open's message when it
---- cannot be opened: `assert(read(p))` fails naming the file.
----@param path string
----@return string? text
----@return string? err
-function M.read(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+-- The whole file, or nil and io.open's message (omni.files.read):
+-- `assert(read(p))` fails naming the file.
+M.read = require("omni.files").read
 
 --- Writes text to path, replacing what was there; raises naming the file
 --- when it cannot be opened.

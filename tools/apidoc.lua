@@ -50,13 +50,7 @@ local function walk(dir, rel, out)
   return out
 end
 
-local function read(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("omni.files").read
 
 -- stdlib/omni/init.lua -> omni, stdlib/omni/a/b.lua -> omni.a.b
 local function module_name(relpath)

@@ -33,10 +33,8 @@ M.JOURNAL_MIN = 1 << 20
 M.JOURNAL_RATIO = 4
 
 local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return M.new() end
-  local text = f:read("a")
-  f:close()
+  local text = require("omni.files").read(path)
+  if not text then return M.new() end
   local ok, v = pcall(cjson.decode, text)
   if not ok or type(v) ~= "table" or type(v.tests) ~= "table" then
     return M.new(), "ignoring unreadable durations file " .. path

@@ -478,13 +478,7 @@ end
 
 setmetatable(M, { __call = function(_, spec) return M.declare(spec) end })
 
-local function read_file(path)
-  local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read_file = require("omni.files").read
 
 local function file_exists(path)
   local f = io.open(path, "rb")

@@ -104,13 +104,7 @@ local function messages_for(cfg, i)
   return msgs
 end
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local function read(path) return (require("omni.files").read(path)) end
 
 local function write_prompts(path, cfg, n)
   local f = assert(io.open(path, "wb"))

@@ -121,11 +121,8 @@ function Process:stop(grace)
   return code, sig
 end
 
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
+local function slurp(path) -- the output file, then gone
+  local s = require("omni.files").read(path) or ""
   os.remove(path)
   return s
 end

@@ -18,13 +18,7 @@ local M = {}
 ---@param model string
 function M.is_dummy(model) return model:lower():find("dummy", 1, true) ~= nil end
 
-local function read(path)
-  local f = io.open(path, "r")
-  if not f then return "" end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local function read(path) return require("omni.files").read(path) or "" end
 
 local function wait_ready(p, base, log, timeout)
   local deadline = clock.now_ns() + timeout * 1e9

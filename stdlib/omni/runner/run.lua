@@ -16,11 +16,8 @@ local decode = cjson.decode
 local byte, match = string.byte, string.match
 
 local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  if s == "" then return nil end
+  local s = require("omni.files").read(path)
+  if not s or s == "" then return nil end
   if #s > 65536 then s = "...\n" .. s:sub(-65536) end
   return s
 end
