@@ -629,6 +629,9 @@ void h1_io(http_engine *e, h1_conn *c, uint32_t events) {
     int64_t now; /* when the kernel got the bytes: the chunks in one read share it */
     ssize_t n = rxstamp_recv(c->fd, e->rbuf, RBUF_SIZE, &now);
     if (n > 0) {
+      if (c->r && now < c->r->res.t_start_ns)
+        now = c->r->res.t_start_ns; /* bytes that came before the request (a reused
+                                       connection's stray answer) count from its start */
       if (on_bytes(e, c, e->rbuf, (size_t)n, now))
         return;
       if ((size_t)n < RBUF_SIZE)
