@@ -5,13 +5,7 @@ local omni = require "omni"
 local assert = require "omni.assert"
 local fs = require "omni.core.fs"
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("omni.files").read
 
 local function markdown_files()
   local out = { "README.md" }

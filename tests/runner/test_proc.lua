@@ -66,13 +66,7 @@ local clock = require "omni.core.clock"
 local core_proc = require "omni.core.proc"
 local host = require "omni.core.host"
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("omni.files").read
 
 -- running and not a zombie (an orphan waits for its reaper as "Z")
 local function running(pid)

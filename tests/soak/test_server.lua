@@ -12,13 +12,7 @@ local core_proc = require "omni.core.proc"
 local host = require "omni.core.host"
 local server = require "omni.soak.server"
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("omni.files").read
 
 local function running(pid)
   local p = procstat.read(pid)

@@ -18,13 +18,7 @@ local procstat = require "omni.core.procstat"
 local HERE = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "tests/soak")
 local SAMPLES = HERE .. "/samples"
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = require("omni.files").read
 
 local function soak(args, timeout)
   local argv = { host.exe, "soak" }
