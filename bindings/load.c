@@ -12,11 +12,13 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/bench_metrics.h"
 #include "../core/clock.h"
+#include "../core/json_number.h"
 #include "../core/load_engine.h"
 #include "../core/load_schedule.h"
 #include "lua_push.h"
@@ -352,11 +354,41 @@ static int load_audio_seconds_l(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg load_functions[] = {{"schedule", load_schedule_l},
-                                          {"new", load_new_l},
-                                          {"compute", load_compute_l},
-                                          {"audio_seconds", load_audio_seconds_l},
-                                          {NULL, NULL}};
+/* load.json_numbers(list) -> "[1.0, 2.5]", omni.bench.ordered_json's form of
+ * a list, or nil when an element is not a number (the Lua encoder takes that
+ * one). A streaming result holds one ITL list per request: in Lua, 100,000
+ * lists of 31 took 5.8 s to write. */
+static int load_json_numbers_l(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_Integer n = luaL_len(L, 1);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addchar(&b, '[');
+  for (lua_Integer i = 1; i <= n; i++) {
+    char num[JSON_NUMBER_MAX];
+    size_t len;
+    if (lua_rawgeti(L, 1, i) != LUA_TNUMBER) {
+      lua_pop(L, 1);
+      lua_pushnil(L);
+      return 1;
+    }
+    if (lua_isinteger(L, -1))
+      len = (size_t)snprintf(num, sizeof num, LUA_INTEGER_FMT, lua_tointeger(L, -1));
+    else
+      len = json_number(lua_tonumber(L, -1), num);
+    lua_pop(L, 1);
+    if (i > 1)
+      luaL_addlstring(&b, ", ", 2);
+    luaL_addlstring(&b, num, len);
+  }
+  luaL_addchar(&b, ']');
+  luaL_pushresult(&b);
+  return 1;
+}
+
+static const luaL_Reg load_functions[] = {
+    {"schedule", load_schedule_l}, {"json_numbers", load_json_numbers_l},   {"new", load_new_l},
+    {"compute", load_compute_l},   {"audio_seconds", load_audio_seconds_l}, {NULL, NULL}};
 static const luaL_Reg run_methods[] = {
     {"add", run_add},         {"warmup", run_warmup},     {"start", run_start},
     {"step", run_step},       {"progress", run_progress}, {"cancel", run_cancel},

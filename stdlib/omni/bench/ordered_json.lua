@@ -1,9 +1,11 @@
 --- omni.bench.ordered_json: JSON objects written with their keys in a given
 --- order (the reference's result files are compared by eye and by diff).
 --- An ordered object is `{ __keys = {"a", "b"}, a = 1, b = 2 }`; lists and
---- plain values go through cjson. Floats keep 17 significant digits; whole
---- floats are written with ".0" as Python does.
+--- plain values go through cjson. Floats are written as Python's repr: the
+--- shortest of 15-17 significant digits that reads back, ".0" on whole
+--- floats (lists of numbers are formatted in C, omni.core.load.json_numbers).
 local cjson = require "cjson"
+local json_numbers = require("omni.core.load").json_numbers
 
 local M = {}
 
@@ -15,9 +17,15 @@ local function number(n)
   if n == -math.huge then return "-Infinity" end
   if math.type(n) == "integer" then return tostring(n) end
   if n == math.floor(n) and math.abs(n) < 1e16 then return string.format("%.1f", n) end
-  local s = string.format("%.15g", n)
-  if tonumber(s) ~= n then s = string.format("%.17g", n) end
-  return s
+  -- the shortest that reads back, as Python's repr: for a normal double,
+  -- 15 digits with %g's zeros dropped when they do; a subnormal has fewer
+  -- digits of precision, so it is searched from 1 (json_number.c: the same)
+  local from = math.abs(n) < 2.2250738585072014e-308 and 1 or 15
+  for digits = from, 16 do
+    local s = string.format("%." .. digits .. "g", n)
+    if tonumber(s) == n then return s end
+  end
+  return string.format("%.17g", n)
 end
 
 encode = function(v, indent, depth)
@@ -37,6 +45,8 @@ encode = function(v, indent, depth)
     return "{" .. table.concat(parts, ",") .. close .. "}"
   end
   if #v > 0 or next(v) == nil then
+    local fast = math.type(v[1]) and json_numbers(v) -- a list of numbers: formatted in C
+    if fast then return fast end
     for i = 1, #v do parts[i] = encode(v[i], nil, 0) end -- lists stay on one line
     return "[" .. table.concat(parts, ", ") .. "]"
   end

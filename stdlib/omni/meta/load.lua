@@ -151,4 +151,12 @@ function M.compute(requests, opts) end
 ---@return string? code "EAUDIO"
 function M.audio_seconds(bytes) end
 
+--- A list of numbers as JSON, in omni.bench.ordered_json's form
+--- ("[1.0, 2.5]"): each float as Python's repr writes it (the shortest text
+--- that reads back, ".0" on whole ones), integers as they are. nil when an
+--- element is not a number.
+---@param list number[]
+---@return string? json
+function M.json_numbers(list) end
+
 return M
