@@ -23,11 +23,6 @@ const char *http_err_code(http_err e) {
   return (unsigned)e < sizeof names / sizeof *names ? names[e] : "EOTHER";
 }
 
-/* The transports' name for the shared grow_array (core/grow.c). */
-int http_grow(void *pp, size_t *cap, size_t need, size_t elem) {
-  return grow_array(pp, cap, need, elem);
-}
-
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 /* ---- the queue of requests waiting for their time or a free slot ---- */
@@ -45,7 +40,7 @@ static void heap_swap(http_req **h, size_t i, size_t j) {
 }
 
 int http_queue_push(http_engine *e, http_req *r) {
-  if (http_grow(&e->queue, &e->queue_cap, e->nqueue + 1, sizeof *e->queue) != 0)
+  if (grow_array(&e->queue, &e->queue_cap, e->nqueue + 1, sizeof *e->queue) != 0)
     return -1;
   size_t i = e->nqueue++;
   e->queue[i] = r;
@@ -181,7 +176,7 @@ http_req *http_engine_add(http_engine *e, const http_req_opts *o, const http_cal
     snprintf(err, errlen, "request has no url");
     return NULL;
   }
-  if (http_grow(&e->reqs, &e->reqs_cap, e->nreqs + 1, sizeof *e->reqs) != 0)
+  if (grow_array(&e->reqs, &e->reqs_cap, e->nreqs + 1, sizeof *e->reqs) != 0)
     goto nomem;
   http_req *r = calloc(1, sizeof *r);
   if (!r)

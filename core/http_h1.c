@@ -107,7 +107,7 @@ typedef struct {
 } sbuf;
 
 static void sb_add(sbuf *b, const char *s, size_t n) {
-  if (b->failed || http_grow(&b->p, &b->cap, b->len + n + 1, 1) != 0) {
+  if (b->failed || grow_array(&b->p, &b->cap, b->len + n + 1, 1) != 0) {
     b->failed = 1;
     return;
   }
@@ -466,7 +466,7 @@ static int parse_head(h1_conn *c, const char *h, size_t n) {
     s = eol + 1;
   }
   r->res.headers_len = 0;
-  if (http_grow(&r->res.headers, &r->headers_cap, n + 1, 1) == 0) {
+  if (grow_array(&r->res.headers, &r->headers_cap, n + 1, 1) == 0) {
     memcpy(r->res.headers, h, n);
     r->res.headers[n] = '\0';
     r->res.headers_len = n;
@@ -538,7 +538,7 @@ static int on_bytes(http_engine *e, h1_conn *c, char *p, size_t n, int64_t now) 
         end_err(e, c, HTTP_EPROTO, "protocol: response head larger than %s", "256 KiB");
         return 1;
       }
-      if (http_grow(&c->head, &c->head_cap, c->head_len + n, 1) != 0) {
+      if (grow_array(&c->head, &c->head_cap, c->head_len + n, 1) != 0) {
         end_err(e, c, HTTP_ENOMEM, "%s", "out of memory");
         return 1;
       }

@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 
+#include "grow.h"
 #include "http_engine.h"
 #include "sse_parse.h"
 
@@ -84,7 +85,6 @@ struct http_engine {
  * sockets and the timerfd store their small fd number). */
 #define H1_TAG (1ull << 63)
 
-int http_grow(void *pp, size_t *cap, size_t need, size_t elem);
 /* Shared by both transports (http_transfer.c). */
 void http_set_own_err(http_req *r, http_err e, const char *msg);
 void http_got_status(http_req *r, int status);

@@ -22,7 +22,7 @@ void http_set_own_err(http_req *r, http_err e, const char *msg) {
 #define set_own_err http_set_own_err
 
 static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n) {
-  if (http_grow(buf, cap, *len + n + 1, 1) != 0)
+  if (grow_array(buf, cap, *len + n + 1, 1) != 0)
     return -1;
   memcpy(*buf + *len, p, n);
   *len += n;
@@ -42,11 +42,11 @@ static int on_sse_event(void *ud, const char *ev, size_t elen, const char *data,
   r->delivered = 1;
   if (r->o.keep_events == 2) {
     if (r->ntimes == r->times_cap &&
-        http_grow(&r->times, &r->times_cap, r->ntimes + 1, sizeof *r->times) != 0)
+        grow_array(&r->times, &r->times_cap, r->ntimes + 1, sizeof *r->times) != 0)
       return 1;
     r->times[r->ntimes++] = r->chunk_t_ns;
   } else if (r->o.keep_events) {
-    if (http_grow(&r->events, &r->events_cap, r->nevents + 1, sizeof *r->events) != 0)
+    if (grow_array(&r->events, &r->events_cap, r->nevents + 1, sizeof *r->events) != 0)
       return 1;
     http_event *x = &r->events[r->nevents];
     x->t_ns = r->chunk_t_ns;
@@ -100,7 +100,7 @@ int http_body(http_req *r, const char *p, size_t len, int64_t now) {
     return -1;
   }
   if (r->o.keep_chunks) {
-    if (http_grow(&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof *r->chunks) != 0) {
+    if (grow_array(&r->chunks, &r->chunks_cap, r->nchunks + 1, sizeof *r->chunks) != 0) {
       set_own_err(r, HTTP_ENOMEM, "out of memory");
       return -1;
     }
@@ -153,7 +153,7 @@ static CURL *take_easy(http_engine *e) {
 }
 
 static void give_easy(http_engine *e, CURL *c) {
-  if (http_grow(&e->pool, &e->pool_cap, e->npool + 1, sizeof *e->pool) == 0)
+  if (grow_array(&e->pool, &e->pool_cap, e->npool + 1, sizeof *e->pool) == 0)
     e->pool[e->npool++] = c;
   else
     curl_easy_cleanup(c);
@@ -482,7 +482,7 @@ static void end_all(http_engine *e, http_err err, const char *msg) {
 }
 
 int http_engine_run(http_engine *e, int64_t deadline_ns) {
-  if (http_grow(&e->active, &e->active_cap, (size_t)e->concurrency, sizeof *e->active) != 0)
+  if (grow_array(&e->active, &e->active_cap, (size_t)e->concurrency, sizeof *e->active) != 0)
     return (int)e->unfinished;
   struct epoll_event evs[256];
   int running;

@@ -1,5 +1,7 @@
 #include "sse_parse.h"
 
+#include "grow.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,19 +106,7 @@ static sse_status fail(sse_parser *p, sse_status st, const char *fmt, size_t a, 
   return st;
 }
 
-static int grow(char **buf, size_t *cap, size_t need) {
-  if (need <= *cap)
-    return 0;
-  size_t c = *cap ? *cap : 256;
-  while (c < need)
-    c *= 2;
-  char *nb = realloc(*buf, c);
-  if (!nb)
-    return -1;
-  *buf = nb;
-  *cap = c;
-  return 0;
-}
+static int grow(char **buf, size_t *cap, size_t need) { return grow_array(buf, cap, need, 1); }
 
 /* A data value still pointing into the caller's buffer goes into p->data
  * (before another data line is added, or before the buffer goes away). */

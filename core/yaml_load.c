@@ -5,6 +5,8 @@
  */
 #include "yaml_load.h"
 
+#include "grow.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,23 +51,9 @@ static int fail(loader *ld, int line, int column, const char *fmt, ...) {
   return -1;
 }
 
-static int grow(void **ptr, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap)
-    return 0;
-  size_t n = *cap ? *cap * 2 : 8;
-  while (n < need)
-    n *= 2;
-  void *p = realloc(*ptr, n * size);
-  if (p == NULL)
-    return -1;
-  *ptr = p;
-  *cap = n;
-  return 0;
-}
-
 static int new_node(loader *ld, omni_yaml_kind kind, yaml_mark_t mark) {
   omni_yaml_tree *t = ld->tree;
-  if (grow((void **)&t->nodes, &t->cap, t->count + 1, sizeof *t->nodes) != 0)
+  if (grow_array(&t->nodes, &t->cap, t->count + 1, sizeof *t->nodes) != 0)
     return fail(ld, 0, 0, "out of memory");
   omni_yaml_node *n = &t->nodes[t->count];
   memset(n, 0, sizeof *n);
@@ -83,7 +71,7 @@ static int add_anchor(loader *ld, const yaml_char_t *name, int node, yaml_mark_t
       return fail(ld, (int)mark.line + 1, (int)mark.column + 1,
                   "found duplicate anchor '%s' (first occurrence at line %d, column %d)", name,
                   ld->anchors[i].line, ld->anchors[i].column);
-  if (grow((void **)&ld->anchors, &ld->anchors_cap, ld->nanchors + 1, sizeof *ld->anchors) != 0)
+  if (grow_array(&ld->anchors, &ld->anchors_cap, ld->nanchors + 1, sizeof *ld->anchors) != 0)
     return fail(ld, 0, 0, "out of memory");
   anchor *a = &ld->anchors[ld->nanchors];
   a->name = strdup((const char *)name);
@@ -112,7 +100,7 @@ static int attach(loader *ld, int child) {
   omni_yaml_node *parent = &ld->tree->nodes[f->node];
   omni_yaml_node *c = &ld->tree->nodes[child];
   if (parent->kind == OMNI_YAML_SEQ) {
-    if (grow((void **)&parent->items, &parent->cap, parent->count + 1, sizeof(int)) != 0)
+    if (grow_array(&parent->items, &parent->cap, parent->count + 1, sizeof(int)) != 0)
       return fail(ld, 0, 0, "out of memory");
     parent->items[parent->count++] = child;
     return 0;
@@ -128,7 +116,7 @@ static int attach(loader *ld, int child) {
     f->key = child;
     return 0;
   }
-  if (grow((void **)&parent->pairs, &parent->cap, parent->count + 1, sizeof *parent->pairs) != 0)
+  if (grow_array(&parent->pairs, &parent->cap, parent->count + 1, sizeof *parent->pairs) != 0)
     return fail(ld, 0, 0, "out of memory");
   parent->pairs[parent->count].key = f->key;
   parent->pairs[parent->count].value = child;
@@ -198,7 +186,7 @@ static int scalar_event(loader *ld, yaml_event_t *ev) {
 }
 
 static int append_pair(loader *ld, omni_yaml_pair **out, size_t *n, size_t *cap, omni_yaml_pair p) {
-  if (grow((void **)out, cap, *n + 1, sizeof **out) != 0)
+  if (grow_array(out, cap, *n + 1, sizeof **out) != 0)
     return fail(ld, 0, 0, "out of memory");
   (*out)[(*n)++] = p;
   return 0;
