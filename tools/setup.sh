@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs="cmake make gcc pkg-config liblua5.4-dev lua-cjson-dev libyaml-dev libcurl4-openssl-dev libstb-dev"
-test_pkgs="valgrind clang libclang-rt-14-dev ffmpeg python3-opencv python3-aiohttp python3-yaml python3-numpy python3-pytest lua-busted wrk hyperfine chromium openssl curl"
+test_pkgs="valgrind clang libclang-rt-14-dev ffmpeg python3-opencv python3-aiohttp python3-yaml python3-numpy python3-pytest lua-busted wrk hyperfine chromium openssl curl time"
 
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"

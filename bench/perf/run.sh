@@ -74,30 +74,44 @@ echo "== capacity: non-streaming requests/s, loopback dummy, concurrency 64 =="
 # Three rounds, the three clients taking turns in each, so that a noisy
 # moment on a shared machine falls on all of them; the medians are compared.
 start_dummy --ttft-ms 0 --itl-ms 0 --text-only
-omni_once() {
+omni_once() { # -> "req/s CPU-us-per-request" (omnilua's CPU in the measured window)
   timeout 120 "$EXE" bench --backend openai-chat --base-url "$URL" --model omni-dummy --num-prompts "$1" \
     --max-concurrency 64 --random-input-len 8 --random-output-len 8 --ignore-eos --no-stream --no-progress \
     --modalities text --save-result --result-filename "$TMP/cap.json" >/dev/null
-  /usr/bin/python3 -c "import json;print(f\"{json.load(open('$TMP/cap.json'))['request_throughput']:.0f}\")"
+  /usr/bin/python3 -c "import json;r=json.load(open('$TMP/cap.json'));print(f\"{r['request_throughput']:.0f} {r['client_cpu_s']/r['completed']*1e6:.1f}\")"
+}
+wrk_once() { # -> "req/s CPU-us-per-request" (wrk's CPU over its whole run)
+  /usr/bin/time -f "cpu %U %S" -o "$TMP/wrk.time" wrk -t1 -c64 -d5s -s "$HERE/post.lua" "$URL/v1/chat/completions" >"$TMP/wrk.out"
+  /usr/bin/python3 - "$TMP/wrk.out" "$TMP/wrk.time" <<'PY'
+import re, sys
+out, tm = open(sys.argv[1]).read(), open(sys.argv[2]).read().split()
+rps = float(re.search(r"Requests/sec:\s*([\d.]+)", out).group(1))
+n = int(re.search(r"(\d+) requests in", out).group(1))
+print(f"{rps:.0f} {(float(tm[-2]) + float(tm[-1])) / n * 1e6:.1f}")
+PY
 }
 omni_once 2000 >/dev/null # warm-up
-OMNI_ALL=""; WRK_ALL=""; PY_ALL=""
+: >"$TMP/cap.txt"
 for ROUND in 1 2 3; do
   O=$(omni_once 40000)
-  W=$(wrk -t1 -c64 -d5s -s "$HERE/post.lua" "$URL/v1/chat/completions" | sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p')
+  W=$(wrk_once)
   P=$(timeout 120 /usr/bin/python3 "$HERE/aiohttp_client.py" "$URL/v1/chat/completions" 5000 64 2>"$TMP/py.err" || echo "")
-  echo "round $ROUND: omnilua bench $O, wrk $W, aiohttp ${P:-failed ($(tail -1 "$TMP/py.err"))} req/s"
-  OMNI_ALL="$OMNI_ALL $O"; WRK_ALL="$WRK_ALL $W"; [ -n "$P" ] && PY_ALL="$PY_ALL $P"
+  echo "round $ROUND: req/s and client CPU us/request: omnilua bench $O, wrk $W, aiohttp ${P:-failed ($(tail -1 "$TMP/py.err"))}"
+  echo "$O | $W | ${P:--}" >>"$TMP/cap.txt"
 done
-/usr/bin/python3 - "$OMNI_ALL" "$WRK_ALL" "$PY_ALL" <<'PY'
+/usr/bin/python3 - "$TMP/cap.txt" <<'PY'
 import statistics, sys
-o, w, p = ([float(x) for x in a.split()] for a in sys.argv[1:4])
-mo, mw = statistics.median(o), statistics.median(w)
-print(f"median: omnilua bench {mo:.0f}, wrk (1 thread, 64 connections) {mw:.0f} req/s")
-print(f"omnilua/wrk = {mo / mw:.2f} (target >= 0.5)")
-if p:
-    mp = statistics.median(p)
-    print(f"python aiohttp (64 tasks) {mp:.0f} req/s; omnilua/aiohttp = {mo / mp:.1f} (target >= 20)")
-else:
-    print("python aiohttp: failed in every round")
+rows = [[c.split() for c in line.split("|")] for line in open(sys.argv[1]) if line.strip()]
+def med(col, k):
+    v = [float(r[col][k]) for r in rows if len(r[col]) == 2]
+    return statistics.median(v) if v else None
+o, w, p = med(0, 0), med(1, 0), med(2, 0)
+oc, wc, pc = med(0, 1), med(1, 1), med(2, 1)
+print(f"median req/s: omnilua bench {o:.0f}, wrk (1 thread, 64 connections) {w:.0f}"
+      + (f", python aiohttp (64 tasks) {p:.0f}" if p else ", python aiohttp failed in every round"))
+print(f"omnilua/wrk = {o / w:.2f} (target >= 0.5)" + (f"; omnilua/aiohttp = {o / p:.1f} (target >= 20)" if p else ""))
+# req/s is capped by the one-threaded dummy for the fast clients; the CPU a
+# client spends on a request is its capacity apart from the server's
+print(f"median client CPU per request: omnilua {oc:.1f} us, wrk {wc:.1f} us"
+      + (f", aiohttp {pc:.1f} us (aiohttp/omnilua = {pc / oc:.1f})" if pc else ""))
 PY

@@ -144,6 +144,7 @@ function M.merge_results(list)
   set("audio_ttfps", cat.audio_ttfps)
   set("audio_rtfs", cat.audio_rtfs)
   set("audio_durations", cat.audio_durations)
+  if first.client_cpu_s ~= nil then set("client_cpu_s", sum("client_cpu_s")) end -- the hosts' CPU together
   -- histograms: exact bucket-wise merge
   local h = oj.object()
   if type(first.histograms) == "table" then

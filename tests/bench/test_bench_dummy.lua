@@ -40,6 +40,9 @@ omni.test("known_profile_ttft_and_itl", { timeout = 60 }, function(slow_dummy)
   -- 16 requests at concurrency 8: half of them queued, visible from the intended send
   assert.truthy(res.mean_ttft_intended_ms > res.mean_ttft_ms + 20, "queueing shows in TTFT from intended send")
   assert.truthy(res.max_concurrent_requests <= 8)
+  -- omnilua's own CPU in the window: measured, and far below the window
+  -- (the engine sleeps between chunks); the kernel counts in 10 ms ticks
+  assert.truthy(res.client_cpu_s >= 0 and res.client_cpu_s < res.duration, "client CPU " .. res.client_cpu_s)
 end)
 
 omni.test("audio_chunks_detected", { timeout = 60 }, function(slow_dummy)

@@ -25,14 +25,17 @@ omni.test("merge_is_exact", {}, function()
   local reqs, recs = trace(90, 7)
   local whole = run.summarize(P, reqs, recs, 3.0)
   local parts = {}
-  for _, r in ipairs({ { 1, 30 }, { 31, 75 }, { 76, 90 } }) do
-    local res = run.summarize(P, slice(reqs, r[1], r[2]), slice(recs, r[1], r[2]), 3.0)
+  for i, r in ipairs({ { 1, 30 }, { 31, 75 }, { 76, 90 } }) do
+    local p = setmetatable({ client_cpu_s = i * 0.25 }, { __index = P }) -- each host's own CPU
+    local res = run.summarize(p, slice(reqs, r[1], r[2]), slice(recs, r[1], r[2]), 3.0)
     parts[#parts + 1] = cjson.decode(oj.encode(res)) -- through JSON, as files from hosts
   end
   local m = assert.not_nil(bench_merge.merge_results(parts))
   assert.equal(m.completed, whole.completed)
   assert.equal(m.failed, whole.failed)
   assert.equal(m.total_output_tokens, whole.total_output_tokens)
+  assert.equal(m.client_cpu_s, 1.5, "the hosts' CPU adds up")
+  assert.is_nil(whole.client_cpu_s, "not measured, not written")
   for _, name in ipairs({ "ttft", "tpot", "itl", "e2el", "ttft_intended", "e2el_intended" }) do
     for _, s in ipairs({ "mean", "median", "std", "p50", "p90", "p99" }) do
       local k = s .. "_" .. name .. "_ms"

@@ -191,6 +191,7 @@ function M.build(p, reqs, recs, m)
   set("audio_ttfps", m.series.audio_ttfp)
   set("audio_rtfs", m.series.audio_rtf)
   set("audio_durations", m.series.audio_duration)
+  if p.client_cpu_s then set("client_cpu_s", p.client_cpu_s) end
   local h = oj.object()
   oj.set(h, "settings", { digits = M.HIST.digits, resolution_ms = M.HIST.resolution, highest_ms = M.HIST.highest })
   for _, name in ipairs({ "ttft", "tpot", "itl", "e2el", "audio_ttfp", "ttft_intended", "e2el_intended" }) do

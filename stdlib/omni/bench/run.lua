@@ -14,6 +14,7 @@ local clock = require "omni.core.clock"
 local dataset = require "omni.bench.dataset"
 local result = require "omni.bench.result"
 local progress = require "omni.bench.progress"
+local procstat = require "omni.core.procstat"
 
 local M = {}
 
@@ -131,6 +132,7 @@ function M.point(p)
     p.warmup_failed = run:warmup(body(data[1]), nwarm, p.warmup_timeout or 120)
   end
   local bar = progress.new(#data, { enabled = p.progress, label = p.label or "bench" })
+  local self0 = procstat.self()
   local t0 = run:start()
   local deadline = p.deadline_ns
   local remaining = #data
@@ -144,6 +146,10 @@ function M.point(p)
     end
   end
   local duration = (clock.now_ns() - t0) / 1e9
+  local self1 = procstat.self()
+  -- omnilua's own CPU in the measured window: near `duration`, the client
+  -- and not the server may have set the pace
+  if self0 and self1 then p.client_cpu_s = self1.cpu_s - self0.cpu_s end
   bar:finish()
   local recs = run:records()
   run:close()
