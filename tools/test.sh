@@ -54,7 +54,8 @@ for t in build/test_expr build/test_sse_parse build/test_metrics_core build/test
   [ -x "$t" ] || continue
   $vg "$t" >build/logs/valgrind-$(basename "$t").log 2>&1 || { vg_failed=1; cat build/logs/valgrind-$(basename "$t").log; }
 done
-timeout -k 30 600 $vg build/omnilua test tests/assert tests/yaml tests/metrics -n 1 --memory-limit none -q \
+timeout -k 30 600 $vg build/omnilua test tests/assert tests/yaml tests/metrics tests/bench/test_metrics.lua \
+  tests/bench/test_json_numbers.lua tests/bench/test_request_bodies.lua -n 1 --memory-limit none -q \
   >build/logs/valgrind-lua.log 2>&1 || { vg_failed=1; tail -n 40 build/logs/valgrind-lua.log; }
 if [ $vg_failed -eq 0 ]; then passed=$((passed + 1)); echo "valgrind: clean"; else failed=$((failed + 1)); echo "valgrind: FAILED"; fi
 
