@@ -50,7 +50,7 @@ echo "== valgrind: no definite leaks or memory errors (C unit tests and a Lua ru
 vg="valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --error-exitcode=99"
 vg_failed=0
 for t in build/test_expr build/test_sse_parse build/test_metrics_core build/test_yaml_core build/test_media_wav build/test_media_base64 build/test_media_dataurl \
-  build/test_net_rxstamp build/test_dummy_pacing; do
+  build/test_net_rxstamp build/test_dummy_pacing build/test_wake_probe; do
   [ -x "$t" ] || continue
   $vg "$t" >build/logs/valgrind-$(basename "$t").log 2>&1 || { vg_failed=1; cat build/logs/valgrind-$(basename "$t").log; }
 done

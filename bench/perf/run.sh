@@ -26,10 +26,6 @@ start_dummy() { # args -> sets URL
 }
 
 ROUNDS=${FIDELITY_ROUNDS:-3}
-# The machine's own wake-up noise, measured beside each round: a token can be
-# paced no better than the machine wakes a sleeping thread.
-NOISE=""
-if cc -O2 -o "$TMP/wake_noise" "$HERE/wake_noise.c" 2>/dev/null; then NOISE="$TMP/wake_noise"; fi
 echo "== fidelity: TTFT 50 ms, ITL 10 ms, 256 concurrent streams, $ROUNDS rounds =="
 start_dummy --ttft-ms 50 --itl-ms 10 --text-only
 # cold: the first wave opens its 256 connections while measured; warm (the
@@ -40,13 +36,10 @@ start_dummy --ttft-ms 50 --itl-ms 10 --text-only
 for ROUND in $(seq "$ROUNDS"); do
   for MODE in cold warm; do
     FLAG=""; [ "$MODE" = cold ] && FLAG=--no-warm-connections
-    NPID=""
-    if [ -n "$NOISE" ]; then "$NOISE" 1.5 >"$TMP/noise_${MODE}_$ROUND.txt" & NPID=$!; fi
     timeout 300 "$EXE" bench --backend openai-chat --base-url "$URL" --model omni-dummy --num-prompts 1024 \
       --max-concurrency 256 --random-input-len 32 --random-output-len 32 --ignore-eos --no-progress $FLAG \
       --percentile-metrics ttft,itl --metric-percentiles 50,99 --save-result \
       --result-filename "$TMP/fid_${MODE}_$ROUND.json" >/dev/null
-    [ -n "$NPID" ] && wait "$NPID"
   done
 done
 /usr/bin/python3 - "$TMP" "$ROUNDS" <<'PY'
@@ -62,11 +55,12 @@ for mode in ("cold", "warm"):
         p99 = [r[f"p99_{m}_ms"] - w for r in rs]
         print(f"  {m} error: mean median {statistics.median(mean):+.3f} ms (rounds {', '.join(f'{x:+.3f}' for x in mean)}); "
               f"p99 median {statistics.median(p99):+.3f} ms (rounds {', '.join(f'{x:+.3f}' for x in p99)})")
-    for i in range(1, rounds + 1):
-        try:
-            print(f"  round {i}, the machine's {open(f'{tmp}/noise_{mode}_{i}.txt').read().strip()}")
-        except OSError:
-            pass
+    # each result carries the machine's own wake-up lateness during the
+    # round (omnilua bench's probe): a token can be paced and timed no
+    # better than the machine wakes a sleeping thread
+    for i, r in enumerate(rs, 1):
+        print(f"  round {i}, the machine's wake-up lateness: p50 {r['wake_lateness_p50_ms']:.3f} "
+              f"p99 {r['wake_lateness_p99_ms']:.3f} max {r['wake_lateness_max_ms']:.3f} ms")
 PY
 kill $PIDS 2>/dev/null || true; PIDS=""
 

@@ -145,6 +145,13 @@ function M.merge_results(list)
   set("audio_rtfs", cat.audio_rtfs)
   set("audio_durations", cat.audio_durations)
   if first.client_cpu_s ~= nil then set("client_cpu_s", sum("client_cpu_s")) end -- the hosts' CPU together
+  for _, k in ipairs({ "wake_lateness_p50_ms", "wake_lateness_p99_ms", "wake_lateness_max_ms" }) do
+    if first[k] ~= nil then -- the noisiest host's: a merged figure is no better than it
+      local worst = 0
+      for _, r in ipairs(list) do worst = math.max(worst, tonumber(r[k]) or 0) end
+      set(k, worst)
+    end
+  end
   -- histograms: exact bucket-wise merge
   local h = oj.object()
   if type(first.histograms) == "table" then

@@ -43,6 +43,16 @@ omni.test("known_profile_ttft_and_itl", { timeout = 60 }, function(slow_dummy)
   -- omnilua's own CPU in the window: measured, and far below the window
   -- (the engine sleeps between chunks); the kernel counts in 10 ms ticks
   assert.truthy(res.client_cpu_s >= 0 and res.client_cpu_s < res.duration, "client CPU " .. res.client_cpu_s)
+  -- the machine's wake-up lateness beside the figures: ordered, not negative
+  assert.truthy(res.wake_lateness_p50_ms >= 0, "p50 " .. tostring(res.wake_lateness_p50_ms))
+  assert.truthy(res.wake_lateness_p99_ms >= res.wake_lateness_p50_ms)
+  assert.truthy(res.wake_lateness_max_ms >= res.wake_lateness_p99_ms)
+end)
+
+omni.test("wake_probe_can_be_off", { timeout = 60 }, function(slow_dummy)
+  local res = run.point(point(slow_dummy.url, { max_concurrency = 8, num_prompts = 4, wake_probe = false }))
+  assert.equal(res.completed, 4)
+  assert.is_nil(res.wake_lateness_p99_ms)
 end)
 
 omni.test("audio_chunks_detected", { timeout = 60 }, function(slow_dummy)

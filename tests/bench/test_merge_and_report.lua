@@ -26,7 +26,8 @@ omni.test("merge_is_exact", {}, function()
   local whole = run.summarize(P, reqs, recs, 3.0)
   local parts = {}
   for i, r in ipairs({ { 1, 30 }, { 31, 75 }, { 76, 90 } }) do
-    local p = setmetatable({ client_cpu_s = i * 0.25 }, { __index = P }) -- each host's own CPU
+    local p = setmetatable({ client_cpu_s = i * 0.25, -- each host's own CPU and wake-up lateness
+      wake = { p50_ms = 0.01 * i, p99_ms = ({ 0.1, 2.5, 0.3 })[i], max_ms = 3 } }, { __index = P })
     local res = run.summarize(p, slice(reqs, r[1], r[2]), slice(recs, r[1], r[2]), 3.0)
     parts[#parts + 1] = cjson.decode(oj.encode(res)) -- through JSON, as files from hosts
   end
@@ -35,6 +36,8 @@ omni.test("merge_is_exact", {}, function()
   assert.equal(m.failed, whole.failed)
   assert.equal(m.total_output_tokens, whole.total_output_tokens)
   assert.equal(m.client_cpu_s, 1.5, "the hosts' CPU adds up")
+  assert.equal(m.wake_lateness_p99_ms, 2.5, "the noisiest host's")
+  assert.equal(m.wake_lateness_p50_ms, 0.03)
   assert.is_nil(whole.client_cpu_s, "not measured, not written")
   for _, name in ipairs({ "ttft", "tpot", "itl", "e2el", "ttft_intended", "e2el_intended" }) do
     for _, s in ipairs({ "mean", "median", "std", "p50", "p90", "p99" }) do

@@ -158,3 +158,14 @@ omni.test("console_summary_format", {}, function()
   assert.equal(L[#L], string.rep("=", 50))
   assert.equal(console.center("ab", 5, "="), "=ab==") -- Python puts the odd fill on the right
 end)
+
+omni.test("console_shows_the_machines_wake_up_lateness", {}, function()
+  local quiet = setmetatable({ wake = { p50_ms = 0.012, p99_ms = 0.08, max_ms = 0.9 } }, { __index = P })
+  local L = console.lines(quiet, run.summarize(quiet, TRACE, { {}, {}, {} }, 2))
+  assert.equal(L[#L], "Machine wake-up lateness (ms): p50 0.012, p99 0.080, max 0.900")
+  assert.equal(L[#L - 1], string.rep("=", 50))
+  local noisy = setmetatable({ wake = { p50_ms = 0.02, p99_ms = 2.6, max_ms = 12 } }, { __index = P })
+  L = console.lines(noisy, run.summarize(noisy, TRACE, { {}, {}, {} }, 2))
+  assert.equal(L[#L], "note: this machine woke threads up to 2.6 ms late (p99) during the run: "
+    .. "latency differences below that are its noise, not the server's")
+end)

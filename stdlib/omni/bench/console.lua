@@ -5,6 +5,9 @@ local result = require "omni.bench.result"
 
 local M = {}
 
+-- Above this p99 wake-up lateness (ms) the summary says the machine was noisy.
+M.NOISY_MS = 1.0
+
 --- Python's str.center as format(s, "c^n") does it (extra fill on the right).
 ---@param s string
 ---@param n integer
@@ -69,6 +72,14 @@ function M.lines(p, res)
     for _, name in ipairs(result.INTENDED) do section(name, "_ms") end
   end
   L[#L + 1] = string.rep("=", 50)
+  if res.wake_lateness_p99_ms then
+    L[#L + 1] = string.format("Machine wake-up lateness (ms): p50 %.3f, p99 %.3f, max %.3f",
+      res.wake_lateness_p50_ms, res.wake_lateness_p99_ms, res.wake_lateness_max_ms)
+    if res.wake_lateness_p99_ms > M.NOISY_MS then
+      L[#L + 1] = string.format("note: this machine woke threads up to %.1f ms late (p99) during the run: "
+        .. "latency differences below that are its noise, not the server's", res.wake_lateness_p99_ms)
+    end
+  end
   return L
 end
 

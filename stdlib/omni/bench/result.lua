@@ -192,6 +192,11 @@ function M.build(p, reqs, recs, m)
   set("audio_rtfs", m.series.audio_rtf)
   set("audio_durations", m.series.audio_duration)
   if p.client_cpu_s then set("client_cpu_s", p.client_cpu_s) end
+  if p.wake then
+    set("wake_lateness_p50_ms", p.wake.p50_ms)
+    set("wake_lateness_p99_ms", p.wake.p99_ms)
+    set("wake_lateness_max_ms", p.wake.max_ms)
+  end
   local h = oj.object()
   oj.set(h, "settings", { digits = M.HIST.digits, resolution_ms = M.HIST.resolution, highest_ms = M.HIST.highest })
   for _, name in ipairs({ "ttft", "tpot", "itl", "e2el", "audio_ttfp", "ttft_intended", "e2el_intended" }) do

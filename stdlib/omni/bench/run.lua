@@ -133,6 +133,9 @@ function M.point(p)
   end
   local bar = progress.new(#data, { enabled = p.progress, label = p.label or "bench" })
   local self0 = procstat.self()
+  -- the machine's own wake-up lateness while the requests run (a thread
+  -- waking every ms): the noise floor of every latency below
+  local probe = p.wake_probe ~= false and clock.wake_probe(0.001) or nil
   local t0 = run:start()
   local deadline = p.deadline_ns
   local remaining = #data
@@ -147,6 +150,7 @@ function M.point(p)
   end
   local duration = (clock.now_ns() - t0) / 1e9
   local self1 = procstat.self()
+  if probe then p.wake = probe:stop() end
   -- omnilua's own CPU in the measured window: near `duration`, the client
   -- and not the server may have set the pace
   if self0 and self1 then p.client_cpu_s = self1.cpu_s - self0.cpu_s end

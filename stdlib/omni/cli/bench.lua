@@ -28,6 +28,7 @@ M.SPEC = {
   { "--max-concurrency", kind = "integer", help = "at most this many requests at once" },
   { "--num-warmups", kind = "integer", default = 0, help = "unmeasured requests first (default 0)" },
   { "--no-warm-connections", kind = "flag", help = "do not open the concurrency's worth of connections (unmeasured requests) first" },
+  { "--no-wake-probe", kind = "flag", help = "do not measure the machine's wake-up lateness during the run (a thread waking every ms)" },
   { "--ignore-eos", kind = "flag", help = "send ignore_eos: true" },
   { "--percentile-metrics", help = "metrics to report (default ttft,tpot,itl; also e2el, audio_ttfp, audio_rtf, audio_duration)" },
   { "--metric-percentiles", default = "99", help = "percentiles to report (default 99)" },
@@ -94,7 +95,7 @@ function M.point_of(o)
     prefix_len = o.random_prefix_len, request_rate = inf_number("--request-rate", o.request_rate),
     burstiness = inf_number("--burstiness", o.burstiness), max_concurrency = o.max_concurrency,
     ignore_eos = o.ignore_eos, stream = not o.no_stream, timeout = o.timeout,
-    num_warmups = o.num_warmups, warm_connections = not o.no_warm_connections,
+    num_warmups = o.num_warmups, warm_connections = not o.no_warm_connections, wake_probe = not o.no_wake_probe,
     progress = o.progress or (not o.no_progress and nil) or false,
   }
   if o.no_progress then p.progress = false end

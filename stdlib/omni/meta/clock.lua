@@ -23,4 +23,23 @@ function M.wall_ns() end
 ---@param seconds number
 function M.sleep(seconds) end
 
+---@class omni.core.clock.WakeProbe
+local WakeProbe = {}
+
+--- Stops the probe's thread (within one period) and returns what it saw;
+--- nil when it was stopped already. Also stopped by `<close>` and the GC.
+---@return {samples: integer, p50_ms: number, p99_ms: number, max_ms: number}?
+function WakeProbe:stop() end
+
+--- Starts the wake-up probe: a thread that sleeps to absolute deadlines
+--- every `period_s` (default 1 ms; 1 ns timer slack) and records how late
+--- each wake-up comes. A latency can be measured no better than the machine
+--- wakes a sleeping thread: `omnilua bench` reports it beside its figures.
+--- nil, message, "ENOMEM" when the thread cannot start.
+---@param period_s? number in [0.0001, 1]
+---@return omni.core.clock.WakeProbe? probe
+---@return string? err
+---@return string? code
+function M.wake_probe(period_s) end
+
 return M
