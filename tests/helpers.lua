@@ -31,4 +31,23 @@ function M.running(pid)
   return stat:match("^%d+ %b() (%a)") ~= "Z"
 end
 
+--- fn() once it returns `want`, or its last value after `seconds` (default
+--- 2) of polling: for counts the kernel settles a moment after the call that
+--- changed them (a joined thread still listed in /proc/self/task, a closed
+--- descriptor of another thread).
+---@param fn fun(): any
+---@param want any
+---@param seconds? number
+---@return any
+function M.settled(fn, want, seconds)
+  local clock = require "omni.core.clock"
+  local deadline = clock.now_ns() + (seconds or 2) * 1e9
+  local v = fn()
+  while v ~= want and clock.now_ns() < deadline do
+    clock.sleep(0.005)
+    v = fn()
+  end
+  return v
+end
+
 return M

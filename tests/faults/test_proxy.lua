@@ -9,17 +9,12 @@ local fs = require "omni.core.fs"
 
 local function count(dir) return #assert.not_nil(fs.list(dir)) end
 
+local helpers = dofile((debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or ".") .. "/../helpers.lua")
+
 -- The echo server (same process) closes its side of a connection on its
--- own thread a moment after the proxy closes: wait for the count to settle.
-local function settled_count(dir, expected)
-  local deadline = clock.now_ns() + 2e9
-  local n = count(dir)
-  while n ~= expected and clock.now_ns() < deadline do
-    clock.sleep(0.01)
-    n = count(dir)
-  end
-  return n
-end
+-- own thread a moment after the proxy closes, and a joined thread stays
+-- listed in /proc/self/task for a moment: wait for a count to settle (2 s).
+local function settled_count(dir, expected) return helpers.settled(function() return count(dir) end, expected) end
 local function seconds_since(t0) return (clock.now_ns() - t0) / 1e9 end
 
 omni.fixture("echo", function()
@@ -218,7 +213,7 @@ omni.test("proxy_close_leaves_no_thread_or_fd", { marks = { "cpu" } }, function(
   assert.equal(count("/proc/self/task"), threads + 1, "the proxy thread")
   p:close()
   c:close()
-  assert.equal(count("/proc/self/task"), threads, "thread gone after close")
+  assert.equal(settled_count("/proc/self/task", threads), threads, "thread gone after close")
   assert.equal(settled_count("/proc/self/fd", fds), fds, "descriptors gone after close")
   p:close() -- harmless twice
   assert.equal(p.closed, true)
@@ -227,12 +222,12 @@ omni.test("proxy_close_leaves_no_thread_or_fd", { marks = { "cpu" } }, function(
   -- dropped without close: the garbage collector stops it
   faults.proxy { target = "127.0.0.1:" .. echo.port }
   collectgarbage(); collectgarbage()
-  assert.equal(count("/proc/self/task"), threads, "thread gone after GC")
+  assert.equal(settled_count("/proc/self/task", threads), threads, "thread gone after GC")
   assert.equal(settled_count("/proc/self/fd", fds), fds, "descriptors gone after GC")
   do
     local p2 <close> = assert.not_nil(faults.proxy { target = "127.0.0.1:" .. echo.port })
   end
-  assert.equal(count("/proc/self/task"), threads, "thread gone after <close>")
+  assert.equal(settled_count("/proc/self/task", threads), threads, "thread gone after <close>")
 end)
 
 omni.test("proxy_bad_arguments_raise", { marks = { "cpu" } }, function(proxy)
