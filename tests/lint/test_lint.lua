@@ -17,6 +17,29 @@ end
 
 local root = tree()
 
+local exe = require("omni.core.host").exe
+
+-- `omnilua ARGS` in folder dir (default: here): its output, stderr too,
+-- then a line "rc=N" with its exit status.
+local function omnilua(args, dir)
+  local p = io.popen((dir and ("cd " .. dir .. " && ") or "") .. exe .. " " .. args .. " 2>&1; echo rc=$?")
+  local out = p:read("a")
+  p:close()
+  return out
+end
+
+-- A fresh folder with the given subfolders, and a writer of files in it.
+local function scratch(folders)
+  local d = os.tmpname()
+  os.remove(d)
+  for _, f in ipairs(folders) do os.execute("mkdir -p " .. d .. "/" .. f) end
+  return d, function(rel, text)
+    local f = assert(io.open(d .. "/" .. rel, "w"))
+    f:write(text)
+    f:close()
+  end
+end
+
 local function problems(rel)
   local out = {}
   for _, p in ipairs(lint.check_file(root .. "/" .. rel)) do out[#out + 1] = p.line .. " " .. p.code end
@@ -55,12 +78,8 @@ omni.test("gpu_unit_test_in_a_component_folder", { marks = { "core_model", "cpu"
   assert.is_nil(by_line[4], "core_model + gpu, no cpu: not selected by L1")
   assert.contains(by_line[5], "marked both cpu and gpu")
   assert.contains(by_line[6], "add the mark core_model")
-  local host = require "omni.core.host"
   local function collected(markexpr, path)
-    local p = io.popen(host.exe .. " test " .. path .. " -m '" .. markexpr .. "' --collect-only -q 2>&1")
-    local out = p:read("a")
-    p:close()
-    return out
+    return omnilua("test " .. path .. " -m '" .. markexpr .. "' --collect-only -q")
   end
   local file = root .. "/entrypoints/test_stage_utils.lua"
   local l1 = collected("core_model and cpu", file)
@@ -69,9 +88,7 @@ omni.test("gpu_unit_test_in_a_component_folder", { marks = { "core_model", "cpu"
   assert.falsy(l1:find("::uses_gpu", 1, true), l1)
   assert.contains(collected("core_model and gpu", file), "::uses_gpu\n")
   -- the shipped GPU tests: lint is quiet, L1 leaves gpu_real_device out
-  local p = io.popen(host.exe .. " lint tests/gpu 2>&1; echo rc=$?")
-  local out = p:read("a")
-  p:close()
+  local out = omnilua("lint tests/gpu")
   assert.contains(out, "0 problems in 1 file\nrc=0", out)
   l1 = collected("core_model and cpu", "tests/gpu")
   assert.contains(l1, "tests/gpu/test_gpu.lua::gpu_no_device_reason\n")
@@ -88,9 +105,7 @@ omni.test("file_outside_its_level_folder", { marks = { "core_model", "cpu" } }, 
   assert.same(problems("entrypoints/test_other_expansion.lua"), { "1 OL006" })
   assert.same(problems("e2e/misc/test_stray.lua"), { "1 OL006" })
   -- L3's accuracy step takes the expansion files of tests/e2e/accuracy
-  local p = io.popen(require("omni.core.host").exe .. " lint tests/e2e/accuracy/test_dummy_expansion.lua 2>&1; echo rc=$?")
-  local out = p:read("a")
-  p:close()
+  local out = omnilua("lint tests/e2e/accuracy/test_dummy_expansion.lua")
   assert.contains(out, "0 problems in 1 file\nrc=0", out)
 end)
 
@@ -110,9 +125,8 @@ omni.test("level_of_paths", { marks = { "core_model", "cpu" } }, function()
 end)
 
 omni.test("cli_exit_codes", { marks = { "core_model", "cpu" } }, function()
-  local host = require "omni.core.host"
   local function run(args)
-    local ok, how, code = os.execute(host.exe .. " lint " .. args .. " >/dev/null 2>&1")
+    local ok, how, code = os.execute(exe .. " lint " .. args .. " >/dev/null 2>&1")
     return code
   end
   assert.equal(run(root), 1)
@@ -135,14 +149,7 @@ omni.test("conftest_dirs_root_down", { marks = { "core_model", "cpu" } }, functi
 end)
 
 omni.test("marks_registered_in_conftests_count", { marks = { "core_model", "cpu" } }, function()
-  local d = os.tmpname()
-  os.remove(d)
-  os.execute("mkdir -p " .. d .. "/tests/unit " .. d .. "/tests/other " .. d .. "/tests/broken")
-  local function write(rel, text)
-    local f = assert(io.open(d .. "/" .. rel, "w"))
-    f:write(text)
-    f:close()
-  end
+  local d, write = scratch { "tests/unit", "tests/other", "tests/broken" }
   write("conftest.lua", 'local omni = require "omni"\nomni.register_mark("root_mark", "from the root")\n')
   write("tests/conftest.lua", 'omni.register_mark("suite_mark", "from tests/")\n' ..
     'omni.fixture("server", { scope = "session" }, function() error("never runs") end)\n')
@@ -156,10 +163,7 @@ omni.test("marks_registered_in_conftests_count", { marks = { "core_model", "cpu"
   write("tests/broken/conftest.lua", 'omni.register_mark("x", "y")\nerror("conftest blew up")\n')
   write("tests/broken/test_d.lua", 'local omni = require "omni"\nomni.test("d", { marks = { "core_model", "cpu" } }, function() end)\n')
   write("tests/broken/test_e.lua", 'local omni = require "omni"\nomni.test("e", { marks = { "core_model", "cpu" } }, function() end)\n')
-  local host = require "omni.core.host"
-  local p = io.popen("cd " .. d .. " && " .. host.exe .. " lint tests 2>&1; echo rc=$?")
-  local out = p:read("a")
-  p:close()
+  local out = omnilua("lint tests", d)
   local lines = {}
   for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
   assert.same(lines, {
@@ -175,14 +179,7 @@ end)
 -- a group: lint adds them to each test's marks as the runner does, and
 -- reports an unregistered one at the omni.marks call (a conftest's once).
 omni.test("folder_file_and_group_marks_count", { marks = { "core_model", "cpu" } }, function()
-  local d = os.tmpname()
-  os.remove(d)
-  os.execute("mkdir -p " .. d .. "/tests/unit/deep " .. d .. "/tests/half " .. d .. "/tests/bad " .. d .. "/tests/e2e/online_serving")
-  local function write(rel, text)
-    local f = assert(io.open(d .. "/" .. rel, "w"))
-    f:write(text)
-    f:close()
-  end
+  local d, write = scratch { "tests/unit/deep", "tests/half", "tests/bad", "tests/e2e/online_serving" }
   write("tests/unit/conftest.lua", 'require("omni").marks{ "core_model" }\n')
   write("tests/unit/deep/conftest.lua", 'local omni = require "omni"\nomni.marks{ "cpu" }\n')
   write("tests/unit/deep/test_ok.lua", 'local omni = require "omni"\nomni.test("ok", function() end)\n')
@@ -199,10 +196,7 @@ omni.test("folder_file_and_group_marks_count", { marks = { "core_model", "cpu" }
   write("tests/e2e/conftest.lua", 'require("omni").marks{ "core_model" }\n')
   write("tests/e2e/online_serving/test_dummy.lua", 'require("omni").test("chat_001", { doc = ' ..
     '"Deploy Setting: d\\nInput Modal: t\\nOutput Modal: t\\nInput Setting: s\\nDatasets: x" }, function() end)\n')
-  local host = require "omni.core.host"
-  local p = io.popen("cd " .. d .. " && " .. host.exe .. " lint tests 2>&1; echo rc=$?")
-  local out = p:read("a")
-  p:close()
+  local out = omnilua("lint tests", d)
   local lines = {}
   for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
   assert.same(lines, {
@@ -213,9 +207,7 @@ omni.test("folder_file_and_group_marks_count", { marks = { "core_model", "cpu" }
     "rc=1",
   }, out)
   -- the runner selects what lint found marked for L1
-  p = io.popen("cd " .. d .. " && " .. host.exe .. " test tests/unit tests/e2e -m 'core_model and cpu' --collect-only -q 2>&1")
-  out = p:read("a")
-  p:close()
+  out = omnilua("test tests/unit tests/e2e -m 'core_model and cpu' --collect-only -q", d)
   assert.contains(out, "tests/unit/deep/test_ok.lua::ok\n")
   assert.contains(out, "tests/unit/test_filemarks.lua::before_the_call\n")
   assert.contains(out, "2/3 tests collected (1 deselected)")
