@@ -358,6 +358,23 @@ static int load_audio_seconds_l(lua_State *L) {
  * a list, or nil when an element is not a number (the Lua encoder takes that
  * one). A streaming result holds one ITL list per request: in Lua, 100,000
  * lists of 31 took 5.8 s to write. */
+/* The JSON text of the number at idx into buf (JSON_NUMBER_MAX bytes):
+ * integers as they are, floats as Python writes them. */
+static size_t number_text(lua_State *L, int idx, char *buf) {
+  if (lua_isinteger(L, idx))
+    return (size_t)snprintf(buf, JSON_NUMBER_MAX, LUA_INTEGER_FMT, lua_tointeger(L, idx));
+  return json_number(lua_tonumber(L, idx), buf);
+}
+
+/* load.json_number(n) -> text: one number as load.json_numbers writes it */
+static int load_json_number_l(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TNUMBER);
+  char buf[JSON_NUMBER_MAX];
+  size_t len = number_text(L, 1, buf);
+  lua_pushlstring(L, buf, len);
+  return 1;
+}
+
 static int load_json_numbers_l(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_Integer n = luaL_len(L, 1);
@@ -372,10 +389,7 @@ static int load_json_numbers_l(lua_State *L) {
       lua_pushnil(L);
       return 1;
     }
-    if (lua_isinteger(L, -1))
-      len = (size_t)snprintf(num, sizeof num, LUA_INTEGER_FMT, lua_tointeger(L, -1));
-    else
-      len = json_number(lua_tonumber(L, -1), num);
+    len = number_text(L, -1, num);
     lua_pop(L, 1);
     if (i > 1)
       luaL_addlstring(&b, ", ", 2);
@@ -386,9 +400,13 @@ static int load_json_numbers_l(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg load_functions[] = {
-    {"schedule", load_schedule_l}, {"json_numbers", load_json_numbers_l},   {"new", load_new_l},
-    {"compute", load_compute_l},   {"audio_seconds", load_audio_seconds_l}, {NULL, NULL}};
+static const luaL_Reg load_functions[] = {{"schedule", load_schedule_l},
+                                          {"json_number", load_json_number_l},
+                                          {"json_numbers", load_json_numbers_l},
+                                          {"new", load_new_l},
+                                          {"compute", load_compute_l},
+                                          {"audio_seconds", load_audio_seconds_l},
+                                          {NULL, NULL}};
 static const luaL_Reg run_methods[] = {
     {"add", run_add},         {"warmup", run_warmup},     {"start", run_start},
     {"step", run_step},       {"progress", run_progress}, {"cancel", run_cancel},

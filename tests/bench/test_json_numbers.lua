@@ -1,7 +1,7 @@
 -- Result files write numbers as Python does (json.dumps: repr of each float),
 -- so a result of omnilua bench diffs cleanly against the reference's. Lists
--- of numbers go through C (omni.core.load.json_numbers), one number at a
--- time through Lua (ordered_json.number): both must agree, and with Python.
+-- of numbers are written whole (omni.core.load.json_numbers), other numbers
+-- one at a time (ordered_json.number): both must agree, and with Python.
 local omni = require "omni"
 local assert = require "omni.assert"
 local oj = require "omni.bench.ordered_json"

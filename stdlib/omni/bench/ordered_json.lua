@@ -1,32 +1,19 @@
 --- omni.bench.ordered_json: JSON objects written with their keys in a given
 --- order (the reference's result files are compared by eye and by diff).
 --- An ordered object is `{ __keys = {"a", "b"}, a = 1, b = 2 }`; lists and
---- plain values go through cjson. Floats are written as Python's repr: the
---- shortest of 15-17 significant digits that reads back, ".0" on whole
---- floats (lists of numbers are formatted in C, omni.core.load.json_numbers).
+--- plain values go through cjson. Numbers are written as Python's repr
+--- writes them (the shortest text that reads back, ".0" on whole floats),
+--- by omni.core.load.json_number / json_numbers (core/json_number.c).
 local cjson = require "cjson"
-local json_numbers = require("omni.core.load").json_numbers
+local load = require "omni.core.load"
+local json_numbers = load.json_numbers
 
 local M = {}
 
 local encode
 
-local function number(n)
-  if n ~= n then return "NaN" end
-  if n == math.huge then return "Infinity" end
-  if n == -math.huge then return "-Infinity" end
-  if math.type(n) == "integer" then return tostring(n) end
-  if n == math.floor(n) and math.abs(n) < 1e16 then return string.format("%.1f", n) end
-  -- the shortest that reads back, as Python's repr: for a normal double,
-  -- 15 digits with %g's zeros dropped when they do; a subnormal has fewer
-  -- digits of precision, so it is searched from 1 (json_number.c: the same)
-  local from = math.abs(n) < 2.2250738585072014e-308 and 1 or 15
-  for digits = from, 16 do
-    local s = string.format("%." .. digits .. "g", n)
-    if tonumber(s) == n then return s end
-  end
-  return string.format("%.17g", n)
-end
+-- one number as Python writes it: the C writer of the lists, for one
+local number = load.json_number
 
 encode = function(v, indent, depth)
   local t = type(v)

@@ -159,4 +159,9 @@ function M.audio_seconds(bytes) end
 ---@return string? json
 function M.json_numbers(list) end
 
+--- One number as json_numbers writes each of its elements.
+---@param n number
+---@return string json
+function M.json_number(n) end
+
 return M
