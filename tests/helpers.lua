@@ -14,9 +14,7 @@ M.read = require("omni.files").read
 ---@param text string
 ---@return string path
 function M.write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
+  assert(require("omni.files").write(path, text))
   return path
 end
 

@@ -18,10 +18,8 @@ local result = require "omni.bench.result"
 local M = {}
 
 local function read_json(path)
-  local f, err = io.open(path, "r")
-  if not f then return nil, err end
-  local s = f:read("a")
-  f:close()
+  local s, err = require("omni.files").read(path)
+  if not s then return nil, err end
   local ok, v = pcall(cjson.decode, s)
   if not ok then return nil, path .. ": " .. tostring(v) end
   return v
